@@ -1,0 +1,200 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+)
+
+// Config is the validated configuration of one function.
+type Config struct {
+	Function string
+	Bucket   string
+	Region   string // standard form: cn-hangzhou
+	Endpoint ossauth.Endpoint
+	Rules    upload.Rules
+
+	STSRoleARN  string
+	STSEndpoint string // URL; empty means the regional endpoint
+	STSNetwork  string // "" or "vpc"
+	STSDuration time.Duration
+
+	CORSOrigins   []string
+	DemoAliOSSURL string
+}
+
+// Limits enforced on settings.
+const (
+	MaxObjectSize   = 5 << 30 // OSS's single-request limit
+	MinSTSDuration  = 900 * time.Second
+	MaxSTSDuration  = 43200 * time.Second
+	MaxSignatureTTL = ossauth.MaxPresignExpiry
+)
+
+var (
+	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+	regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	roleRE   = regexp.MustCompile(`^acs:ram::[0-9]+:role/[A-Za-z0-9._\-/]+$`)
+	typeRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
+)
+
+// Load reads and validates the settings of function from getenv (os.Getenv in production).
+// The error lists every problem, one per line, each naming its variable.
+func Load(function string, getenv func(string) string) (Config, error) {
+	l := loader{getenv: getenv, function: function}
+	c := Config{Function: function}
+	known := false
+	for _, f := range Functions {
+		known = known || f == function
+	}
+	if !known {
+		return c, fmt.Errorf("config: unknown function %q", function)
+	}
+
+	c.Bucket = l.str("OSS_BUCKET")
+	if c.Bucket != "" && !bucketRE.MatchString(c.Bucket) {
+		l.fail("OSS_BUCKET", "%q is not a bucket name (3-63 lower-case letters, digits and hyphens)", c.Bucket)
+	}
+	c.Region = ossauth.StandardRegion(l.str("OSS_REGION"))
+	if c.Region != "" && !regionRE.MatchString(c.Region) {
+		l.fail("OSS_REGION", "%q is not a region ID like cn-hangzhou", c.Region)
+	}
+	if c.Bucket != "" && c.Region != "" {
+		ep, err := ossauth.ParseEndpoint(l.str("OSS_ENDPOINT"), c.Bucket, c.Region)
+		if err != nil {
+			l.fail("OSS_ENDPOINT", "%v", err)
+		}
+		c.Endpoint = ep
+	}
+	dir := l.str("OSS_UPLOAD_DIR")
+	if err := upload.CheckDir(dir); err != nil {
+		l.fail("OSS_UPLOAD_DIR", "%v", err)
+	}
+	c.Rules = upload.Rules{
+		Bucket:             c.Bucket,
+		Dir:                dir,
+		MaxSize:            l.integer("OSS_MAX_SIZE_BYTES", 0, MaxObjectSize),
+		DefaultContentType: l.str("OSS_DEFAULT_CONTENT_TYPE"),
+		Expires:            time.Duration(l.integer("OSS_SIGNATURE_EXPIRES_SECONDS", 1, int64(MaxSignatureTTL/time.Second))) * time.Second,
+		ForbidOverwrite:    l.boolean("OSS_FORBID_OVERWRITE"),
+	}
+	for _, t := range l.list("OSS_ALLOWED_CONTENT_TYPES") {
+		t = strings.ToLower(t)
+		if !typeRE.MatchString(t) {
+			l.fail("OSS_ALLOWED_CONTENT_TYPES", "%q is not a media type like image/png", t)
+		}
+		c.Rules.AllowedTypes = append(c.Rules.AllowedTypes, t)
+	}
+	if ct := c.Rules.DefaultContentType; ct != "" && !typeRE.MatchString(strings.ToLower(ct)) {
+		l.fail("OSS_DEFAULT_CONTENT_TYPE", "%q is not a media type like application/octet-stream", ct)
+	}
+
+	c.STSRoleARN = l.str("OSS_STS_ROLE_ARN")
+	if c.STSRoleARN != "" && !roleRE.MatchString(c.STSRoleARN) {
+		l.fail("OSS_STS_ROLE_ARN", "%q is not a role ARN like acs:ram::1234567890123456:role/oss-upload", c.STSRoleARN)
+	}
+	c.STSEndpoint = l.str("OSS_STS_ENDPOINT")
+	if c.STSEndpoint != "" {
+		if u, err := url.Parse(c.STSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("OSS_STS_ENDPOINT", "%q must be a URL like https://sts.cn-hangzhou.aliyuncs.com", c.STSEndpoint)
+		}
+	}
+	c.STSNetwork = l.str("OSS_STS_NETWORK")
+	if c.STSNetwork != "" && c.STSNetwork != "vpc" {
+		l.fail("OSS_STS_NETWORK", "%q must be empty or vpc", c.STSNetwork)
+	}
+	c.STSDuration = time.Duration(l.integer("OSS_STS_DURATION_SECONDS", int64(MinSTSDuration/time.Second), int64(MaxSTSDuration/time.Second))) * time.Second
+
+	for _, o := range l.list("CORS_ALLOWED_ORIGINS") {
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				l.fail("CORS_ALLOWED_ORIGINS", "%q is not an origin like https://app.example.com", o)
+				continue
+			}
+			o = u.Scheme + "://" + u.Host
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	c.DemoAliOSSURL = l.str("DEMO_ALIOSS_URL")
+	if err := errors.Join(l.errs...); err != nil {
+		return c, fmt.Errorf("config: invalid settings for function %s:\n%w", function, err)
+	}
+	return c, nil
+}
+
+type loader struct {
+	getenv   func(string) string
+	function string
+	errs     []error
+}
+
+func (l *loader) fail(name, format string, args ...any) {
+	l.errs = append(l.errs, fmt.Errorf("  %s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+func (l *loader) setting(name string) (Setting, bool) {
+	for _, s := range Settings {
+		if s.Name == name {
+			return s, s.AppliesTo(l.function)
+		}
+	}
+	panic("config: setting " + name + " is not declared in Settings") // a bug in this package, caught by its tests
+}
+
+// str returns the trimmed value or the default; a required setting that is empty is an error.
+func (l *loader) str(name string) string {
+	s, applies := l.setting(name)
+	if !applies {
+		return ""
+	}
+	v := strings.TrimSpace(l.getenv(name))
+	if v == "" {
+		v = s.Default
+	}
+	if v == "" && s.Required {
+		l.fail(name, "is required: %s", s.Doc)
+	}
+	return v
+}
+
+func (l *loader) integer(name string, min, max int64) int64 {
+	v := l.str(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min || n > max {
+		l.fail(name, "%q must be a whole number from %d to %d", v, min, max)
+	}
+	return n
+}
+
+func (l *loader) boolean(name string) bool {
+	v := l.str(name)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, "%q must be true or false", v)
+	}
+	return b
+}
+
+func (l *loader) list(name string) []string {
+	var out []string
+	for _, p := range strings.Split(l.str(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

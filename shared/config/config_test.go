@@ -1,0 +1,82 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func base() map[string]string {
+	return map[string]string{
+		"OSS_BUCKET": "examplebucket", "OSS_REGION": "oss-cn-hangzhou",
+		"OSS_STS_ROLE_ARN": "acs:ram::1234567890123456:role/oss-upload",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	for _, fn := range Functions {
+		c, err := Load(fn, env(base()))
+		if err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		if c.Region != "cn-hangzhou" || c.Rules.Dir != "uploads/" || c.Endpoint.BucketURL("examplebucket") != "https://examplebucket.oss-cn-hangzhou.aliyuncs.com" {
+			t.Errorf("%s: %+v", fn, c)
+		}
+		if fn == FunctionSTS && (c.STSDuration != time.Hour || c.DemoAliOSSURL != DefaultAliOSSURL) {
+			t.Errorf("sts defaults: %+v", c)
+		}
+		if fn != FunctionSTS && (c.Rules.MaxSize != 104857600 || c.Rules.Expires != 10*time.Minute || c.Rules.DefaultContentType != "application/octet-stream") {
+			t.Errorf("%s defaults: %+v", fn, c.Rules)
+		}
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := Load(FunctionSTS, env(map[string]string{
+		"OSS_REGION": "Hangzhou", "OSS_UPLOAD_DIR": "../x", "OSS_STS_DURATION_SECONDS": "60",
+		"CORS_ALLOWED_ORIGINS": "app.example.com", "OSS_STS_ENDPOINT": "sts", "OSS_STS_NETWORK": "intranet",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, name := range []string{"OSS_BUCKET", "OSS_REGION", "OSS_UPLOAD_DIR", "OSS_STS_ROLE_ARN", "OSS_STS_DURATION_SECONDS", "CORS_ALLOWED_ORIGINS", "OSS_STS_ENDPOINT", "OSS_STS_NETWORK"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestLoadSignerSettings(t *testing.T) {
+	t.Parallel()
+	m := base()
+	m["OSS_ENDPOINT"] = "http://127.0.0.1:9000"
+	m["OSS_ALLOWED_CONTENT_TYPES"] = "image/png, IMAGE/JPEG"
+	m["OSS_FORBID_OVERWRITE"] = "true"
+	m["OSS_SIGNATURE_EXPIRES_SECONDS"] = "60"
+	m["CORS_ALLOWED_ORIGINS"] = "https://app.example.com/, http://localhost:3000"
+	c, err := Load(FunctionPresignedURL, env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Endpoint.Addressing != ossauth.PathStyle || !c.Rules.ForbidOverwrite || c.Rules.Expires != time.Minute ||
+		strings.Join(c.Rules.AllowedTypes, ",") != "image/png,image/jpeg" ||
+		strings.Join(c.CORSOrigins, ",") != "https://app.example.com,http://localhost:3000" {
+		t.Errorf("%+v", c)
+	}
+	if c.STSRoleARN != "" {
+		t.Errorf("presignedurl read the STS setting")
+	}
+	for k, v := range map[string]string{"OSS_MAX_SIZE_BYTES": "6000000000", "OSS_SIGNATURE_EXPIRES_SECONDS": "604801", "OSS_FORBID_OVERWRITE": "yes please", "OSS_ALLOWED_CONTENT_TYPES": "png", "OSS_BUCKET": "Bad_Bucket"} {
+		m := base()
+		m[k] = v
+		if _, err := Load(FunctionPostSignature, env(m)); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%q: %v", k, v, err)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package config
+
+// The function names, as in functions/<name> and s.yaml.
+const (
+	FunctionSTS           = "sts"
+	FunctionPostSignature = "postsignature"
+	FunctionPresignedURL  = "presignedurl"
+)
+
+// Functions lists every function of the bundle.
+var Functions = []string{FunctionSTS, FunctionPostSignature, FunctionPresignedURL}
+
+// Setting describes one environment variable.
+type Setting struct {
+	Name      string
+	Functions []string // the functions that read it; empty means all
+	Required  bool
+	Default   string
+	Doc       string
+}
+
+// AppliesTo reports whether function reads the setting.
+func (s Setting) AppliesTo(function string) bool {
+	if len(s.Functions) == 0 {
+		return true
+	}
+	for _, f := range s.Functions {
+		if f == function {
+			return true
+		}
+	}
+	return false
+}
+
+var signers = []string{FunctionPostSignature, FunctionPresignedURL}
+
+// DefaultAliOSSURL is the public CDN build of ali-oss that the STS demo page loads.
+const DefaultAliOSSURL = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
+
+// Settings lists every environment variable the functions read.
+var Settings = []Setting{
+	{Name: "OSS_BUCKET", Required: true, Doc: "Bucket that uploads go to."},
+	{Name: "OSS_REGION", Required: true, Doc: "Region of the bucket, e.g. cn-hangzhou (oss-cn-hangzhou is accepted)."},
+	{Name: "OSS_ENDPOINT", Doc: "Where clients upload: empty for https://<bucket>.oss-<region>.aliyuncs.com; an aliyuncs.com host (e.g. the -internal one), a custom domain bound to the bucket (CNAME), or http://127.0.0.1:PORT for a local OSS (path-style)."},
+	{Name: "OSS_UPLOAD_DIR", Default: "uploads/", Doc: "Prefix every upload lives under; must end with /."},
+	{Name: "OSS_STS_ROLE_ARN", Functions: []string{FunctionSTS}, Required: true, Doc: "RAM role to assume for upload credentials: acs:ram::<account>:role/<name>."},
+	{Name: "OSS_STS_ENDPOINT", Functions: []string{FunctionSTS}, Doc: "STS endpoint URL; empty for the regional one (sts.<region>.aliyuncs.com, or sts-vpc.<region>.aliyuncs.com with OSS_STS_NETWORK=vpc)."},
+	{Name: "OSS_STS_NETWORK", Functions: []string{FunctionSTS}, Doc: "vpc to call STS over its VPC endpoint (for functions that run in a VPC); empty for public."},
+	{Name: "OSS_STS_DURATION_SECONDS", Functions: []string{FunctionSTS}, Default: "3600", Doc: "Lifetime of issued credentials, 900 to 43200 seconds (and at most the role's MaxSessionDuration)."},
+	{Name: "OSS_MAX_SIZE_BYTES", Functions: signers, Default: "104857600", Doc: "Largest object a POST policy or presigned URL allows, in bytes (at most 5 GiB)."},
+	{Name: "OSS_ALLOWED_CONTENT_TYPES", Functions: signers, Doc: "Comma-separated media types that may be uploaded (image/png,image/jpeg); empty allows any."},
+	{Name: "OSS_DEFAULT_CONTENT_TYPE", Functions: signers, Default: "application/octet-stream", Doc: "Content type signed when the client names none and the filename implies none."},
+	{Name: "OSS_SIGNATURE_EXPIRES_SECONDS", Functions: signers, Default: "600", Doc: "Lifetime of POST policies and presigned URLs, 1 to 604800 seconds."},
+	{Name: "OSS_FORBID_OVERWRITE", Functions: signers, Default: "false", Doc: "true to make uploads fail with FileAlreadyExists instead of replacing an object (clients must then send x-oss-forbid-overwrite: true, which the responses list)."},
+	{Name: "CORS_ALLOWED_ORIGINS", Doc: "Comma-separated origins (https://app.example.com) that may call the function from a browser; empty allows same-origin pages only; * allows any."},
+	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: DefaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
+}
