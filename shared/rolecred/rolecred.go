@@ -1,0 +1,78 @@
+// Package rolecred supplies the credentials of the RAM role attached to the function: those FC
+// passes with each invocation (carried in the request context by the edge), else the default
+// credential chain of credentials-go (environment, profile, ECS metadata, credentials URI), which
+// FC also feeds through ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN. No long-term key is
+// ever configured in this project.
+package rolecred
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aliyun/credentials-go/credentials"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+)
+
+type invocationKey struct{}
+
+// WithInvocation returns ctx carrying the credentials FC passed with the current invocation.
+func WithInvocation(ctx context.Context, c ossauth.Credentials) context.Context {
+	return context.WithValue(ctx, invocationKey{}, c)
+}
+
+// FromInvocation returns the invocation's credentials, if ctx carries complete ones.
+func FromInvocation(ctx context.Context) (ossauth.Credentials, bool) {
+	c, ok := ctx.Value(invocationKey{}).(ossauth.Credentials)
+	return c, ok && c.Valid()
+}
+
+// Source returns the function role's credentials. The zero value is ready to use.
+type Source struct {
+	// NewChain builds the fallback provider; nil means credentials.NewCredential(nil), the default chain.
+	NewChain func() (credentials.Credential, error)
+
+	mu    sync.Mutex // the credentials-go chain is not safe for concurrent use
+	chain credentials.Credential
+}
+
+// ErrNoCredentials means neither the invocation nor the default chain had credentials.
+var ErrNoCredentials = errors.New("rolecred: no credentials: attach a role to the function (or set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN locally)")
+
+// Credentials returns the invocation's credentials when present, else the default chain's.
+func (s *Source) Credentials(ctx context.Context) (ossauth.Credentials, error) {
+	if c, ok := FromInvocation(ctx); ok {
+		return c, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.chain == nil {
+		newChain := s.NewChain
+		if newChain == nil {
+			newChain = func() (credentials.Credential, error) { return credentials.NewCredential(nil) }
+		}
+		chain, err := newChain()
+		if err != nil {
+			return ossauth.Credentials{}, fmt.Errorf("%w: %v", ErrNoCredentials, err)
+		}
+		s.chain = chain
+	}
+	m, err := s.chain.GetCredential()
+	if err != nil {
+		return ossauth.Credentials{}, fmt.Errorf("%w: %v", ErrNoCredentials, err)
+	}
+	c := ossauth.Credentials{AccessKeyID: deref(m.AccessKeyId), AccessKeySecret: deref(m.AccessKeySecret), SecurityToken: deref(m.SecurityToken)}
+	if !c.Valid() {
+		return ossauth.Credentials{}, ErrNoCredentials
+	}
+	return c, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

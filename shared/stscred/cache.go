@@ -1,0 +1,233 @@
+package stscred
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Fetcher obtains fresh credentials for a prefix (in production: AssumeRole with that prefix's
+// session policy). ctx carries the triggering request's values but not its cancellation.
+type Fetcher func(ctx context.Context, prefix string) (Token, error)
+
+// Cache hands out credentials per prefix, calling Fetch at most once at a time per prefix.
+//
+// A token is handed out while more than MinRemaining of it is left. Once less than RefreshBefore is
+// left, the next request starts one refresh in the background and still gets the cached token;
+// only when no usable token exists do requests wait, up to their own deadline. Failed fetches are
+// retried with exponential backoff and full jitter within FetchTimeout, and a failure is remembered
+// for a short backoff so an STS outage is not hammered.
+type Cache struct {
+	// Fetch obtains credentials. Required.
+	Fetch Fetcher
+	// RefreshBefore starts a refresh when less than this is left (default 10 min; at most a third
+	// of the token's lifetime).
+	RefreshBefore time.Duration
+	// MinRemaining: no token with less than this left is ever handed out (default 5 min; at most a
+	// quarter of the token's lifetime).
+	MinRemaining time.Duration
+	// FetchTimeout bounds one refresh including its retries (default 8 s).
+	FetchTimeout time.Duration
+	// MaxEntries bounds the number of cached prefixes (default 1024).
+	MaxEntries int
+	// Now and Rand are the clock and jitter source; nil means the real ones.
+	Now  func() time.Time
+	Rand func() float64
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	calls   int64
+}
+
+type entry struct {
+	tok     Token
+	issued  time.Time
+	flight  *flight
+	lastErr error
+	retryAt time.Time
+}
+
+type flight struct {
+	done chan struct{}
+	tok  Token
+	err  error
+}
+
+// ErrUnavailable wraps every failure to produce usable credentials.
+var ErrUnavailable = errors.New("stscred: no valid upload credentials")
+
+const (
+	backoffBase = 100 * time.Millisecond
+	backoffCap  = 2 * time.Second
+	failBackoff = time.Second
+)
+
+// Calls returns how many times Fetch has been called.
+func (c *Cache) Calls() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
+}
+
+// Get returns usable credentials for prefix.
+func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
+	now := c.now()
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]*entry{}
+	}
+	e := c.entries[prefix]
+	if e == nil {
+		c.evict(now)
+		e = &entry{}
+		c.entries[prefix] = e
+	}
+	if c.usable(e.tok, e.issued, now) {
+		if e.tok.Expiration.Sub(now) <= c.refreshBefore(e.tok, e.issued) && e.flight == nil && !now.Before(e.retryAt) {
+			c.start(ctx, prefix, e)
+		}
+		tok := e.tok
+		c.mu.Unlock()
+		return tok, nil
+	}
+	f := e.flight
+	if f == nil {
+		if now.Before(e.retryAt) && e.lastErr != nil {
+			err := e.lastErr
+			c.mu.Unlock()
+			return Token{}, err
+		}
+		f = c.start(ctx, prefix, e)
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return Token{}, f.err
+		}
+		return f.tok, nil
+	case <-ctx.Done():
+		return Token{}, errors.Join(ErrUnavailable, ctx.Err())
+	}
+}
+
+// start begins a refresh of e; c.mu is held.
+func (c *Cache) start(ctx context.Context, prefix string, e *entry) *flight {
+	f := &flight{done: make(chan struct{})}
+	e.flight = f
+	timeout := c.FetchTimeout
+	if timeout <= 0 {
+		timeout = 8 * time.Second
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	go func() {
+		defer cancel()
+		tok, issued, err := c.fetchWithRetry(fctx, prefix)
+		c.mu.Lock()
+		now := c.now()
+		if err == nil && !c.usable(tok, issued, now) {
+			err = &Error{Code: "ShortLived", Message: "STS issued credentials that expire too soon", Retryable: true}
+		}
+		if err != nil {
+			f.err = errors.Join(ErrUnavailable, err)
+			e.lastErr, e.retryAt = f.err, now.Add(failBackoff)
+		} else {
+			f.tok = tok
+			e.tok, e.issued, e.lastErr, e.retryAt = tok, issued, nil, time.Time{}
+		}
+		e.flight = nil
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	return f
+}
+
+func (c *Cache) fetchWithRetry(ctx context.Context, prefix string) (Token, time.Time, error) {
+	for attempt := 0; ; attempt++ {
+		c.mu.Lock()
+		c.calls++
+		c.mu.Unlock()
+		issued := c.now()
+		tok, err := c.Fetch(ctx, prefix)
+		if err == nil {
+			return tok, issued, nil
+		}
+		var se *Error
+		if errors.As(err, &se) && !se.Retryable {
+			return Token{}, time.Time{}, err
+		}
+		d := min(backoffCap, backoffBase<<min(attempt, 10))
+		d = time.Duration(c.rand() * float64(d))
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+50*time.Millisecond {
+			return Token{}, time.Time{}, err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return Token{}, time.Time{}, err
+		}
+	}
+}
+
+func (c *Cache) usable(t Token, issued, now time.Time) bool {
+	return t.Credentials.Valid() && t.Expiration.Sub(now) > c.minRemaining(t, issued)
+}
+
+func (c *Cache) refreshBefore(t Token, issued time.Time) time.Duration {
+	d := c.RefreshBefore
+	if d <= 0 {
+		d = 10 * time.Minute
+	}
+	return min(d, t.Expiration.Sub(issued)/3)
+}
+
+func (c *Cache) minRemaining(t Token, issued time.Time) time.Duration {
+	d := c.MinRemaining
+	if d <= 0 {
+		d = 5 * time.Minute
+	}
+	return min(d, t.Expiration.Sub(issued)/4)
+}
+
+// evict drops expired entries when the cache is full, then any idle one; c.mu is held.
+func (c *Cache) evict(now time.Time) {
+	max := c.MaxEntries
+	if max <= 0 {
+		max = 1024
+	}
+	if len(c.entries) < max {
+		return
+	}
+	for k, e := range c.entries {
+		if e.flight == nil && !e.tok.Expiration.After(now) {
+			delete(c.entries, k)
+		}
+	}
+	for k, e := range c.entries {
+		if len(c.entries) < max {
+			return
+		}
+		if e.flight == nil {
+			delete(c.entries, k)
+		}
+	}
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Cache) rand() float64 {
+	if c.Rand != nil {
+		return c.Rand()
+	}
+	return rand.Float64()
+}

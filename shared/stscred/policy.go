@@ -1,0 +1,43 @@
+package stscred
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// UploadActions are the OSS actions an upload client needs: PutObject also covers
+// InitiateMultipartUpload, UploadPart and CompleteMultipartUpload; AbortMultipartUpload and
+// ListParts let ali-oss clean up and resume multipart uploads. Nothing reads, lists or deletes.
+var UploadActions = []string{"oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts"}
+
+// MaxPolicyLength is STS's limit on a session policy, in characters.
+const MaxPolicyLength = 2048
+
+type statement struct {
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+type document struct {
+	Version   string      `json:"Version"`
+	Statement []statement `json:"Statement"`
+}
+
+// SessionPolicy returns the session policy that limits assumed credentials to uploading objects
+// under acs:oss:*:*:<bucket>/<prefix>*. The effective permission is the intersection of this and
+// the role's own policy.
+func SessionPolicy(bucket, prefix string) (string, error) {
+	b, err := json.Marshal(document{Version: "1", Statement: []statement{{
+		Effect:   "Allow",
+		Action:   UploadActions,
+		Resource: []string{"acs:oss:*:*:" + bucket + "/" + prefix + "*"},
+	}}})
+	if err != nil {
+		return "", err
+	}
+	if len(b) > MaxPolicyLength {
+		return "", fmt.Errorf("stscred: session policy is %d characters; STS allows %d (shorten the prefix)", len(b), MaxPolicyLength)
+	}
+	return string(b), nil
+}
