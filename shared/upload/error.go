@@ -3,6 +3,7 @@ package upload
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error code. The edge maps each to one HTTP status.
@@ -27,6 +28,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error
+	// RetryAfter, when set, tells the client how long to wait before trying again.
+	RetryAfter time.Duration
 }
 
 // Error returns the message (and the cause, for logs).

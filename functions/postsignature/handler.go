@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+	"github.com/fc-oss-upload/fc-oss-upload/templates"
+)
+
+// APIPath is the route of the signature endpoint (the name Alibaba's published client calls).
+const APIPath = "/get_post_signature_for_oss_upload"
+
+type credentialSource interface {
+	Credentials(ctx context.Context) (ossauth.Credentials, error)
+}
+
+// postResponse keeps the fields of Alibaba's published V4 form example (policy,
+// x_oss_signature_version, x_oss_credential, x_oss_date, signature, security_token, host, dir)
+// and adds the server-chosen key, the expiry, and every form field to send, by name.
+type postResponse struct {
+	Policy           string            `json:"policy"`
+	SignatureVersion string            `json:"x_oss_signature_version"`
+	Credential       string            `json:"x_oss_credential"`
+	Date             string            `json:"x_oss_date"`
+	Signature        string            `json:"signature"`
+	SecurityToken    string            `json:"security_token"`
+	Host             string            `json:"host"`
+	Dir              string            `json:"dir"`
+	Key              string            `json:"key,omitempty"`
+	Expire           int64             `json:"expire"`
+	Expiration       string            `json:"expiration"`
+	MaxSize          int64             `json:"max_size"`
+	Fields           map[string]string `json:"fields"`
+}
+
+type server struct {
+	cfg   config.Config
+	creds credentialSource
+	now   func() time.Time
+}
+
+func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
+	if now == nil {
+		now = time.Now
+	}
+	s := &server{cfg: cfg, creds: creds, now: now}
+	page, err := templates.Page(templates.PageData{Function: cfg.Function})
+	if err != nil {
+		return nil, err
+	}
+	return fcweb.New(fcweb.Options{
+		Function:    cfg.Function,
+		CORSOrigins: cfg.CORSOrigins,
+		Routes: []fcweb.Route{
+			{Path: "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
+			{Path: "/" + cfg.Function + "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
+			{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.sign)},
+		},
+	}), nil
+}
+
+func (s *server) sign(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.policy(r)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
+	fcweb.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *server) policy(r *http.Request) (*postResponse, error) {
+	rules := s.cfg.Rules
+	in, err := fcweb.ReadIntent(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := rules.CheckIntent(in); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	dir := rules.Dir
+	fields := map[string]string{}
+	var conds []ossauth.Condition
+
+	key := ""
+	if in.Filename != "" {
+		var id [16]byte
+		rand.Read(id[:])
+		key = upload.ObjectKey(dir, in, id, now)
+		conds = append(conds, ossauth.Eq("key", key))
+		fields["key"] = key
+	} else {
+		conds = append(conds, ossauth.StartsWith("key", dir))
+	}
+
+	if in.Size >= 0 {
+		conds = append(conds, ossauth.ContentLengthRange(in.Size, in.Size))
+	} else {
+		conds = append(conds, ossauth.ContentLengthRange(0, rules.MaxSize))
+	}
+
+	switch {
+	case in.ContentType != "":
+		ct, err := rules.ContentType(in)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, ossauth.Eq("content-type", ct))
+		fields["Content-Type"] = ct
+	case len(rules.AllowedTypes) > 0:
+		conds = append(conds, ossauth.In("content-type", rules.AllowedTypes...))
+	}
+	if rules.ForbidOverwrite {
+		conds = append(conds, ossauth.Eq("x-oss-forbid-overwrite", "true"))
+		fields["x-oss-forbid-overwrite"] = "true"
+	}
+
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return nil, &upload.Error{Code: upload.CodeUnavailable, Message: "signing credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
+	}
+	exp := now.Add(rules.Expires)
+	signed, err := ossauth.SignPostPolicyV4(creds, s.cfg.Bucket, s.cfg.Region, ossauth.Policy{Expiration: exp, Conditions: conds}, now)
+	if err != nil {
+		return nil, err
+	}
+	fields["policy"] = signed.Policy
+	fields["x-oss-signature-version"] = signed.SignatureVersion
+	fields["x-oss-credential"] = signed.Credential
+	fields["x-oss-date"] = signed.Date
+	fields["x-oss-signature"] = signed.Signature
+	fields["success_action_status"] = "200"
+	if signed.SecurityToken != "" {
+		fields["x-oss-security-token"] = signed.SecurityToken
+	}
+	maxSize := rules.MaxSize
+	if in.Size >= 0 {
+		maxSize = in.Size
+	}
+	return &postResponse{
+		Policy:           signed.Policy,
+		SignatureVersion: signed.SignatureVersion,
+		Credential:       signed.Credential,
+		Date:             signed.Date,
+		Signature:        signed.Signature,
+		SecurityToken:    signed.SecurityToken,
+		Host:             s.cfg.Endpoint.BucketURL(s.cfg.Bucket),
+		Dir:              dir,
+		Key:              key,
+		Expire:           exp.Unix(),
+		Expiration:       exp.UTC().Format(time.RFC3339),
+		MaxSize:          maxSize,
+		Fields:           fields,
+	}, nil
+}

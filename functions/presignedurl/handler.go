@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+	"github.com/fc-oss-upload/fc-oss-upload/templates"
+)
+
+// APIPath is the route of the presign endpoint (the name Alibaba's published client calls).
+const APIPath = "/get_presigned_url_for_oss_upload"
+
+type credentialSource interface {
+	Credentials(ctx context.Context) (ossauth.Credentials, error)
+}
+
+// presignResponse is the JSON answer (Accept: application/json). Without it the URL alone is
+// returned as text/plain, which is what Alibaba's published client reads.
+type presignResponse struct {
+	URL        string            `json:"url"`
+	Method     string            `json:"method"`
+	Headers    map[string]string `json:"headers"`
+	Key        string            `json:"key"`
+	Expire     int64             `json:"expire"`
+	Expiration string            `json:"expiration"`
+}
+
+type server struct {
+	cfg   config.Config
+	creds credentialSource
+	now   func() time.Time
+}
+
+func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
+	if now == nil {
+		now = time.Now
+	}
+	s := &server{cfg: cfg, creds: creds, now: now}
+	page, err := templates.Page(templates.PageData{Function: cfg.Function})
+	if err != nil {
+		return nil, err
+	}
+	return fcweb.New(fcweb.Options{
+		Function:    cfg.Function,
+		CORSOrigins: cfg.CORSOrigins,
+		Routes: []fcweb.Route{
+			{Path: "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
+			{Path: "/" + cfg.Function + "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
+			{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.presign)},
+		},
+	}), nil
+}
+
+func (s *server) presign(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.sign(r)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		fcweb.WriteJSON(w, http.StatusOK, resp)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(resp.URL))
+}
+
+func (s *server) sign(r *http.Request) (*presignResponse, error) {
+	rules := s.cfg.Rules
+	in, err := fcweb.ReadIntent(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := rules.CheckIntent(in); err != nil {
+		return nil, err
+	}
+	ct, err := rules.ContentType(in)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var id [16]byte
+	rand.Read(id[:])
+	key := upload.ObjectKey(rules.Dir, in, id, now)
+
+	headers := map[string]string{}
+	req := &ossauth.Request{Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key, Header: http.Header{}}
+	if ct != "" {
+		headers["Content-Type"] = ct
+	}
+	if rules.ForbidOverwrite {
+		headers["x-oss-forbid-overwrite"] = "true"
+	}
+	var additional []string
+	if in.Size >= 0 {
+		// Signing Content-Length pins the upload to exactly this size.
+		headers["Content-Length"] = strconv.FormatInt(in.Size, 10)
+		additional = append(additional, "content-length")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return nil, &upload.Error{Code: upload.CodeUnavailable, Message: "signing credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
+	}
+	q, err := ossauth.PresignV4(creds, req, ossauth.PresignV4Options{Region: s.cfg.Region, Expires: rules.Expires, AdditionalHeaders: additional}, now)
+	if err != nil {
+		return nil, err
+	}
+	exp := now.Add(rules.Expires)
+	return &presignResponse{
+		URL:        s.cfg.Endpoint.ObjectURL(s.cfg.Bucket, key) + "?" + ossauth.EncodeQuery(q),
+		Method:     http.MethodPut,
+		Headers:    headers,
+		Key:        key,
+		Expire:     exp.Unix(),
+		Expiration: exp.UTC().Format(time.RFC3339),
+	}, nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/stscred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+	"github.com/fc-oss-upload/fc-oss-upload/templates"
+)
+
+// APIPath is the route of the credentials endpoint (the name Alibaba's published client calls).
+const APIPath = "/get_sts_token_for_oss_upload"
+
+// sessionName is the RoleSessionName of every AssumeRole; it shows in ActionTrail.
+const sessionName = "fc-oss-upload"
+
+type credentialSource interface {
+	Credentials(ctx context.Context) (ossauth.Credentials, error)
+}
+
+// tokenResponse keeps the field names of Alibaba's published browser code (AccessKeyId,
+// AccessKeySecret, SecurityToken, Expiration) and adds where the token may upload.
+type tokenResponse struct {
+	AccessKeyID     string `json:"AccessKeyId"`
+	AccessKeySecret string `json:"AccessKeySecret"`
+	SecurityToken   string `json:"SecurityToken"`
+	Expiration      string `json:"Expiration"`
+	Bucket          string `json:"Bucket"`
+	Region          string `json:"Region"`
+	Endpoint        string `json:"Endpoint"`
+	Cname           bool   `json:"Cname"`
+	PathStyle       bool   `json:"PathStyle"`
+	Dir             string `json:"Dir"`
+}
+
+type server struct {
+	cfg   config.Config
+	cache *stscred.Cache
+}
+
+// newHandler wires the function. now is the clock (nil: real).
+func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
+	client, err := stscred.NewClient(stscred.ClientOptions{
+		RoleARN: cfg.STSRoleARN, Region: cfg.Region, Endpoint: cfg.STSEndpoint, Network: cfg.STSNetwork,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg}
+	s.cache = &stscred.Cache{Now: now, Fetch: func(ctx context.Context, prefix string) (stscred.Token, error) {
+		caller, err := creds.Credentials(ctx)
+		if err != nil {
+			return stscred.Token{}, &stscred.Error{Code: "MissingCredentials", Message: err.Error()}
+		}
+		policy, err := stscred.SessionPolicy(cfg.Bucket, prefix)
+		if err != nil {
+			return stscred.Token{}, &stscred.Error{Code: "PolicyTooLong", Message: err.Error()}
+		}
+		return client.AssumeRole(ctx, caller, stscred.AssumeRoleInput{SessionName: sessionName, Policy: policy, Duration: cfg.STSDuration})
+	}}
+	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL})
+	if err != nil {
+		return nil, err
+	}
+	return fcweb.New(fcweb.Options{
+		Function:    cfg.Function,
+		CORSOrigins: cfg.CORSOrigins,
+		Routes: []fcweb.Route{
+			{Path: "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
+			{Path: "/" + cfg.Function + "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
+			{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.token)},
+		},
+	}), nil
+}
+
+func (s *server) token(w http.ResponseWriter, r *http.Request) {
+	dir := s.cfg.Rules.Dir
+	tok, err := s.cache.Get(r.Context(), dir)
+	if err != nil {
+		fcweb.WriteError(w, r, &upload.Error{Code: upload.CodeUnavailable,
+			Message: "temporary upload credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second})
+		return
+	}
+	ep := s.cfg.Endpoint
+	fcweb.WriteJSON(w, http.StatusOK, tokenResponse{
+		AccessKeyID:     tok.Credentials.AccessKeyID,
+		AccessKeySecret: tok.Credentials.AccessKeySecret,
+		SecurityToken:   tok.Credentials.SecurityToken,
+		Expiration:      tok.Expiration.UTC().Format(time.RFC3339),
+		Bucket:          s.cfg.Bucket,
+		Region:          s.cfg.Region,
+		Endpoint:        ep.BaseURL(),
+		Cname:           ep.Addressing == ossauth.CNAME,
+		PathStyle:       ep.Addressing == ossauth.PathStyle,
+		Dir:             dir,
+	})
+}

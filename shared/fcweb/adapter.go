@@ -1,0 +1,179 @@
+package fcweb
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aliyun/fc-runtime-go-sdk/events"
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+)
+
+// Start runs h as an FC 3.0 function behind an HTTP trigger; it never returns.
+func Start(h http.Handler) {
+	fc.Start(Adapter{Handler: h}.Invoke)
+}
+
+// Adapter turns HTTP trigger events into requests for Handler.
+type Adapter struct {
+	Handler http.Handler
+}
+
+// Invoke handles one HTTP trigger event. Every outcome, including a bad event or a panic, is an
+// HTTP response; the error result is never used, so FC never sees a function error.
+func (a Adapter) Invoke(ctx context.Context, ev events.HTTPTriggerEvent) (resp *events.HTTPTriggerResponse, _ error) {
+	rec := newRecorder()
+	requestID := str(ev.TriggerContext.RequestId)
+	if fctx, ok := fccontext.FromContext(ctx); ok {
+		if fctx.RequestID != "" {
+			requestID = fctx.RequestID
+		}
+		c := fctx.Credentials
+		ctx = rolecred.WithInvocation(ctx, ossauth.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+	}
+	ctx = WithRequestID(ctx, requestID)
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("handler panic", "requestId", requestID, "panic", fmt.Sprint(p))
+			rec = newRecorder()
+			r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+			WriteError(rec, r, upload.Errorf(upload.CodeInternal, "internal error"))
+			resp = rec.response()
+		}
+	}()
+	req, err := Request(ctx, ev)
+	if err != nil {
+		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+		WriteError(rec, r, err)
+		return rec.response(), nil
+	}
+	a.Handler.ServeHTTP(rec, req)
+	return rec.response(), nil
+}
+
+// Request converts an HTTP trigger event into an *http.Request with ctx.
+func Request(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request, error) {
+	method := strings.ToUpper(str(ev.TriggerContext.Http.Method))
+	if method == "" {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "the trigger event has no HTTP method")
+	}
+	path := str(ev.RawPath)
+	if path == "" {
+		path = str(ev.TriggerContext.Http.Path)
+	}
+	if path == "" {
+		path = "/"
+	}
+	u, err := url.Parse(path)
+	if err != nil || !strings.HasPrefix(u.Path, "/") {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "request path %q is not valid", path)
+	}
+	u.RawQuery = ""
+	if ev.QueryParameters != nil {
+		q := url.Values{}
+		for k, v := range *ev.QueryParameters {
+			q.Set(k, v)
+		}
+		u.RawQuery = q.Encode()
+	}
+	var body []byte
+	if b := str(ev.Body); b != "" {
+		if ev.IsBase64Encoded != nil && *ev.IsBase64Encoded {
+			if body, err = base64.StdEncoding.DecodeString(b); err != nil {
+				return nil, upload.Errorf(upload.CodeInvalidArgument, "request body is marked base64 but is not")
+			}
+		} else {
+			body = []byte(b)
+		}
+	}
+	r, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "request is not valid: %v", err)
+	}
+	if ev.Headers != nil {
+		for k, v := range *ev.Headers {
+			r.Header.Set(k, v)
+		}
+	}
+	r.Host = r.Header.Get("Host")
+	if r.Host == "" {
+		r.Host = str(ev.TriggerContext.DomainName)
+	}
+	r.RemoteAddr = str(ev.TriggerContext.Http.SourceIp)
+	r.RequestURI = u.RequestURI()
+	return r, nil
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// recorder is an http.ResponseWriter that buffers the response for the trigger.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}} }
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+var _ io.Writer = (*recorder)(nil)
+
+func (r *recorder) response() *events.HTTPTriggerResponse {
+	status := r.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	headers := make(map[string]string, len(r.header))
+	for k, v := range r.header {
+		headers[k] = strings.Join(v, ", ")
+	}
+	out := &events.HTTPTriggerResponse{StatusCode: status, Headers: headers}
+	if textual(r.header.Get("Content-Type")) && utf8.Valid(r.body.Bytes()) {
+		out.Body = r.body.String()
+	} else if r.body.Len() > 0 {
+		out.Body = base64.StdEncoding.EncodeToString(r.body.Bytes())
+		out.IsBase64Encoded = true
+	}
+	return out
+}
+
+func textual(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct == ""
+	}
+	return strings.HasPrefix(mt, "text/") || mt == "application/json" || mt == "application/javascript" ||
+		mt == "application/xml" || mt == "image/svg+xml"
+}

@@ -1,0 +1,125 @@
+package fcweb
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+)
+
+// Route is one path and the methods it answers.
+type Route struct {
+	Path    string   // exact path, e.g. "/get_sts_token_for_oss_upload"
+	Methods []string // e.g. GET, POST; HEAD is implied by GET
+	Handler http.Handler
+}
+
+// Options configure the edge of one function.
+type Options struct {
+	// Function is the function's name, for logs.
+	Function string
+	// Routes are matched by exact path; anything else is a JSON 404, a wrong method a JSON 405.
+	Routes []Route
+	// CORSOrigins are the origins allowed to call from a browser ("*" for any). Same-origin
+	// requests are always allowed.
+	CORSOrigins []string
+	// Logger receives one access line per request; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies (default 64 KiB); larger ones get a JSON 413.
+	MaxBodyBytes int64
+}
+
+// New returns the function's http.Handler: access log, body limit, CORS, routing.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 64 << 10
+	}
+	routes := map[string]Route{}
+	for _, rt := range o.Routes {
+		routes[rt.Path] = rt
+	}
+	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := routes[r.URL.Path]
+		if !ok {
+			WriteError(w, r, upload.Errorf(upload.CodeNotFound, "no route %s; see the README for the routes of this function", r.URL.Path))
+			return
+		}
+		m := r.Method
+		if m == http.MethodHead {
+			m = http.MethodGet
+		}
+		if !slices.Contains(rt.Methods, m) {
+			w.Header().Set("Allow", strings.Join(append(rt.Methods, http.MethodOptions), ", "))
+			WriteError(w, r, upload.Errorf(upload.CodeMethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(rt.Methods, " or ")))
+			return
+		}
+		rt.Handler.ServeHTTP(w, r)
+	})
+	cors := CORS{Origins: o.CORSOrigins}
+	return accessLog(o.Function, o.Logger, limitBody(o.MaxBodyBytes, cors.Wrap(mux)))
+}
+
+func limitBody(n int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			WriteError(w, r, upload.Errorf(upload.CodePayloadTooLarge, "request body is %d bytes; at most %d are accepted", r.ContentLength, n))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+// accessLog writes one JSON line per request: no query string, headers or bodies, which may hold
+// file names, tokens or signatures.
+func accessLog(function string, l *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := RequestID(r.Context())
+		rl := l.With("requestId", id, "function", function)
+		r = r.WithContext(withLogger(r.Context(), rl))
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		rl.Info("access", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
+			"durationUs", time.Since(start).Microseconds(), "sourceIp", sourceIP(r))
+	})
+}
+
+func sourceIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
