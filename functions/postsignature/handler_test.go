@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+)
+
+var (
+	testNow   = time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
+	testCreds = ossauth.Credentials{AccessKeyID: "STS.NUfunctionrole", AccessKeySecret: "role-secret", SecurityToken: "role-token"}
+)
+
+type staticCreds struct{ c ossauth.Credentials }
+
+func (s staticCreds) Credentials(context.Context) (ossauth.Credentials, error) { return s.c, nil }
+
+func newTestHandler(t *testing.T, env map[string]string) http.Handler {
+	t.Helper()
+	base := map[string]string{
+		"OSS_BUCKET": "examplebucket", "OSS_REGION": "oss-cn-hangzhou", "OSS_MAX_SIZE_BYTES": "10485760",
+		"CORS_ALLOWED_ORIGINS": "https://app.example.com",
+	}
+	for k, v := range env {
+		base[k] = v
+	}
+	cfg, err := config.Load(config.FunctionPostSignature, func(k string) string { return base[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHandler(cfg, staticCreds{testCreds}, func() time.Time { return testNow })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func invoke(t *testing.T, h http.Handler, fixture string) fcwebtest.Response {
+	t.Helper()
+	return fcwebtest.Invoke(t, h, fcwebtest.Fixture(t, filepath.Join("testdata", fixture+".json")), testCreds)
+}
+
+// conditions decodes the signed policy's conditions as generic JSON values.
+func conditions(t *testing.T, policyB64 string) (string, []any) {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(policyB64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Expiration string `json:"expiration"`
+		Conditions []any  `json:"conditions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("policy is not JSON: %s", raw)
+	}
+	return doc.Expiration, doc.Conditions
+}
+
+func has(conds []any, want any) bool {
+	w, _ := json.Marshal(want)
+	var norm any
+	json.Unmarshal(w, &norm)
+	for _, c := range conds {
+		if reflect.DeepEqual(c, norm) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPostPolicyServerChosenKey(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, newTestHandler(t, map[string]string{"OSS_FORBID_OVERWRITE": "true"}), "get_json")
+	if r.Status != 200 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	var got postResponse
+	r.JSON(t, &got)
+	if !regexp.MustCompile(`^uploads/2026/11/23/[0-9a-f]{32}\.png$`).MatchString(got.Key) {
+		t.Errorf("key %q", got.Key)
+	}
+	if got.SignatureVersion != "OSS4-HMAC-SHA256" || got.Credential != "STS.NUfunctionrole/20261123/cn-hangzhou/oss/aliyun_v4_request" ||
+		got.Date != "20261123T083000Z" || got.SecurityToken != "role-token" || got.Host != "https://examplebucket.oss-cn-hangzhou.aliyuncs.com" ||
+		got.Dir != "uploads/" || got.Expiration != "2026-11-23T08:40:00Z" || len(got.Signature) != 64 {
+		t.Errorf("response %+v", got)
+	}
+	exp, conds := conditions(t, got.Policy)
+	if exp != "2026-11-23T08:40:00.000Z" {
+		t.Errorf("expiration %s", exp)
+	}
+	for _, want := range []any{
+		map[string]string{"bucket": "examplebucket"},
+		map[string]string{"x-oss-credential": got.Credential},
+		map[string]string{"x-oss-date": got.Date},
+		map[string]string{"x-oss-signature-version": "OSS4-HMAC-SHA256"},
+		map[string]string{"x-oss-security-token": "role-token"},
+		[]any{"eq", "$key", got.Key},
+		[]any{"content-length-range", 0, 10485760},
+		[]any{"eq", "$content-type", "image/png"},
+		[]any{"eq", "$x-oss-forbid-overwrite", "true"},
+	} {
+		if !has(conds, want) {
+			t.Errorf("policy lacks %v: %v", want, conds)
+		}
+	}
+	for k, v := range map[string]string{"key": got.Key, "policy": got.Policy, "x-oss-signature": got.Signature, "x-oss-credential": got.Credential,
+		"x-oss-date": got.Date, "x-oss-signature-version": "OSS4-HMAC-SHA256", "x-oss-security-token": "role-token",
+		"Content-Type": "image/png", "x-oss-forbid-overwrite": "true", "success_action_status": "200"} {
+		if got.Fields[k] != v {
+			t.Errorf("field %s = %q, want %q", k, got.Fields[k], v)
+		}
+	}
+}
+
+// TestPostPolicyPublishedClient: with no parameters (Alibaba's published form code), the key is
+// bound by prefix and no content type is required when none is limited.
+func TestPostPolicyPublishedClient(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, newTestHandler(t, nil), "get_no_params")
+	var got postResponse
+	r.JSON(t, &got)
+	if r.Status != 200 || got.Key != "" || got.Fields["key"] != "" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	_, conds := conditions(t, got.Policy)
+	if !has(conds, []any{"starts-with", "$key", "uploads/"}) {
+		t.Errorf("no prefix condition: %v", conds)
+	}
+	for _, c := range conds {
+		if arr, ok := c.([]any); ok && len(arr) > 1 && arr[1] == "$content-type" {
+			t.Errorf("unexpected content type condition %v", arr)
+		}
+	}
+}
+
+func TestPostPolicyLimitsTypesAndSize(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, map[string]string{"OSS_ALLOWED_CONTENT_TYPES": "image/png,application/pdf"})
+	r := invoke(t, h, "get_no_params")
+	var got postResponse
+	r.JSON(t, &got)
+	_, conds := conditions(t, got.Policy)
+	if !has(conds, []any{"in", "$content-type", []string{"image/png", "application/pdf"}}) {
+		t.Errorf("no type allow-list: %v", conds)
+	}
+	r = invoke(t, h, "post_json_base64") // report.pdf, size 1234
+	r.JSON(t, &got)
+	_, conds = conditions(t, got.Policy)
+	if r.Status != 200 || !has(conds, []any{"content-length-range", 1234, 1234}) || got.MaxSize != 1234 {
+		t.Errorf("%d exact size not bound: %v", r.Status, conds)
+	}
+	for fixture, want := range map[string]int{"get_type_not_allowed": 415, "get_size_too_large": 413, "get_bad_filename": 400, "post_bad_json": 400, "put_method": 405, "unknown_route": 404, "cross_origin_denied": 403} {
+		if r := invoke(t, h, fixture); r.Status != want || r.ErrorCode(t) == "" {
+			t.Errorf("%s: %d %s, want %d", fixture, r.Status, r.Body, want)
+		}
+	}
+	if r := invoke(t, h, "preflight_allowed"); r.Status != 204 || r.Headers.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("preflight %d %v", r.Status, r.Headers)
+	}
+	if r := invoke(t, h, "page"); r.Status != 200 {
+		t.Errorf("page %d", r.Status)
+	}
+}

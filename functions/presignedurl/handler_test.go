@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+)
+
+var (
+	testNow   = time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
+	testCreds = ossauth.Credentials{AccessKeyID: "STS.NUfunctionrole", AccessKeySecret: "role-secret", SecurityToken: "role-token"}
+)
+
+type staticCreds struct {
+	c   ossauth.Credentials
+	err error
+}
+
+func (s staticCreds) Credentials(context.Context) (ossauth.Credentials, error) { return s.c, s.err }
+
+func newTestHandler(t *testing.T, env map[string]string, creds credentialSource) http.Handler {
+	t.Helper()
+	base := map[string]string{
+		"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou",
+		"OSS_ALLOWED_CONTENT_TYPES": "image/png,image/jpeg,application/pdf,application/octet-stream",
+		"CORS_ALLOWED_ORIGINS":      "https://app.example.com",
+	}
+	for k, v := range env {
+		base[k] = v
+	}
+	cfg, err := config.Load(config.FunctionPresignedURL, func(k string) string { return base[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHandler(cfg, creds, func() time.Time { return testNow })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func invoke(t *testing.T, h http.Handler, fixture string) fcwebtest.Response {
+	t.Helper()
+	return fcwebtest.Invoke(t, h, fcwebtest.Fixture(t, filepath.Join("testdata", fixture+".json")), testCreds)
+}
+
+var keyRE = regexp.MustCompile(`^uploads/2026/11/23/[0-9a-f]{32}\.png$`)
+
+func TestPresignJSON(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, newTestHandler(t, nil, staticCreds{c: testCreds}), "get_json")
+	if r.Status != 200 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	var got presignResponse
+	r.JSON(t, &got)
+	if !keyRE.MatchString(got.Key) || got.Method != "PUT" || got.Headers["Content-Type"] != "image/png" || len(got.Headers) != 1 {
+		t.Errorf("response %+v", got)
+	}
+	if got.Expire != testNow.Add(10*time.Minute).Unix() || got.Expiration != "2026-11-23T08:40:00Z" {
+		t.Errorf("expiry %d %s", got.Expire, got.Expiration)
+	}
+	u, err := url.Parse(got.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme != "https" || u.Host != "examplebucket.oss-cn-hangzhou.aliyuncs.com" || u.Path != "/"+got.Key {
+		t.Errorf("URL %s", got.URL)
+	}
+	q := u.Query()
+	want := map[string]string{
+		"x-oss-signature-version": "OSS4-HMAC-SHA256",
+		"x-oss-credential":        "STS.NUfunctionrole/20261123/cn-hangzhou/oss/aliyun_v4_request",
+		"x-oss-date":              "20261123T083000Z",
+		"x-oss-expires":           "600",
+		"x-oss-security-token":    "role-token",
+	}
+	for k, v := range want {
+		if q.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, q.Get(k), v)
+		}
+	}
+	if len(q.Get("x-oss-signature")) != 64 {
+		t.Errorf("signature %q", q.Get("x-oss-signature"))
+	}
+	if r.Headers.Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control %q", r.Headers.Get("Cache-Control"))
+	}
+}
+
+func TestPresignTextForPublishedClient(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, map[string]string{"OSS_DEFAULT_CONTENT_TYPE": "image/png"}, staticCreds{c: testCreds})
+	r := invoke(t, h, "get_text")
+	if r.Status != 200 || !strings.HasPrefix(r.Headers.Get("Content-Type"), "text/plain") {
+		t.Fatalf("status %d type %q", r.Status, r.Headers.Get("Content-Type"))
+	}
+	u, err := url.Parse(string(r.Body))
+	if err != nil || u.Query().Get("x-oss-signature") == "" {
+		t.Fatalf("body is not a signed URL: %s", r.Body)
+	}
+	if !regexp.MustCompile(`^/uploads/2026/11/23/[0-9a-f]{32}$`).MatchString(u.Path) {
+		t.Errorf("path %s", u.Path)
+	}
+}
+
+func TestPresignPostJSONBodyWithSize(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, map[string]string{"OSS_FORBID_OVERWRITE": "true"}, staticCreds{c: testCreds})
+	r := invoke(t, h, "post_json_base64")
+	if r.Status != 200 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	var got presignResponse
+	r.JSON(t, &got)
+	wantHeaders := map[string]string{"Content-Type": "application/pdf", "Content-Length": "1234", "x-oss-forbid-overwrite": "true"}
+	for k, v := range wantHeaders {
+		if got.Headers[k] != v {
+			t.Errorf("header %s = %q, want %q", k, got.Headers[k], v)
+		}
+	}
+	if !strings.HasSuffix(got.Key, ".pdf") {
+		t.Errorf("key %s", got.Key)
+	}
+	u, _ := url.Parse(got.URL)
+	if u.Query().Get("x-oss-additional-headers") != "content-length" {
+		t.Errorf("content-length is not signed: %s", u.RawQuery)
+	}
+}
+
+func TestPresignErrors(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, nil, staticCreds{c: testCreds})
+	cases := []struct {
+		fixture string
+		status  int
+		code    string
+	}{
+		{"get_size_too_large", 413, "payload_too_large"},
+		{"get_type_not_allowed", 415, "unsupported_media_type"},
+		{"get_bad_filename", 400, "invalid_argument"},
+		{"get_bad_size", 400, "invalid_argument"},
+		{"post_bad_json", 400, "invalid_argument"},
+		{"post_bad_base64", 400, "invalid_argument"},
+		{"put_method", 405, "method_not_allowed"},
+		{"unknown_route", 404, "not_found"},
+		{"preflight_denied", 403, "permission_denied"},
+		{"cross_origin_denied", 403, "permission_denied"},
+	}
+	for _, c := range cases {
+		t.Run(c.fixture, func(t *testing.T) {
+			r := invoke(t, h, c.fixture)
+			if r.Status != c.status || r.ErrorCode(t) != c.code {
+				t.Errorf("got %d %s, want %d %s", r.Status, r.Body, c.status, c.code)
+			}
+			var body struct {
+				Error struct{ Message, RequestID string }
+			}
+			r.JSON(t, &body)
+			if body.Error.Message == "" || body.Error.RequestID != "test-request-id" {
+				t.Errorf("error body %s", r.Body)
+			}
+			if r.Headers.Get("Access-Control-Allow-Origin") != "" {
+				t.Errorf("CORS header on an error for a foreign origin")
+			}
+		})
+	}
+}
+
+func TestPresignCredentialsUnavailable(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, nil, staticCreds{err: errors.New("chain: no provider")})
+	r := invoke(t, h, "get_json")
+	if r.Status != 503 || r.ErrorCode(t) != "unavailable" || r.Headers.Get("Retry-After") == "" {
+		t.Fatalf("got %d %v %s", r.Status, r.Headers, r.Body)
+	}
+	if strings.Contains(string(r.Body), "chain: no provider") {
+		t.Errorf("internal cause leaked to the client: %s", r.Body)
+	}
+}
+
+func TestPreflightAndPage(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, nil, staticCreds{c: testCreds})
+	r := invoke(t, h, "preflight_allowed")
+	if r.Status != 204 || r.Headers.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(r.Headers.Get("Access-Control-Allow-Methods"), "GET") || !strings.Contains(r.Headers.Get("Vary"), "Origin") {
+		t.Errorf("preflight: %d %v", r.Status, r.Headers)
+	}
+	r = invoke(t, h, "page")
+	if r.Status != 200 || !strings.HasPrefix(r.Headers.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "<html") {
+		t.Errorf("page: %d %v", r.Status, r.Headers)
+	}
+}
