@@ -1,0 +1,117 @@
+package stscred
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+)
+
+const testRole = "acs:ram::1234567890123456:role/oss-upload"
+
+var caller = ossauth.Credentials{AccessKeyID: "LTAIcaller", AccessKeySecret: "caller-secret"}
+
+func startSTS(t *testing.T) (*fakests.Server, *Client) {
+	t.Helper()
+	reg := localcred.NewRegistry()
+	reg.Put(localcred.Key{AccessKeyID: caller.AccessKeyID, AccessKeySecret: caller.AccessKeySecret})
+	sts, err := fakests.New(fakests.Options{Registry: reg, Roles: map[string]fakests.Role{testRole: {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := sts.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sts.Close() })
+	c, err := NewClient(ClientOptions{RoleARN: testRole, Endpoint: "http://" + addr, ReadTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sts, c
+}
+
+func input(t *testing.T) AssumeRoleInput {
+	p, err := SessionPolicy("examplebucket", "uploads/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return AssumeRoleInput{SessionName: "fc-oss-upload", Policy: p, Duration: 15 * time.Minute}
+}
+
+func TestAssumeRole(t *testing.T) {
+	t.Parallel()
+	sts, c := startSTS(t)
+	tok, err := c.AssumeRole(context.Background(), caller, input(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(tok.Expiration); left < 14*time.Minute || left > 15*time.Minute+time.Second {
+		t.Errorf("expires in %v", left)
+	}
+	req, _ := sts.LastRequest()
+	if req.RoleArn != testRole || req.Policy != input(t).Policy || req.DurationSeconds != 900 || req.AccessKeyID != caller.AccessKeyID {
+		t.Errorf("STS saw %+v", req)
+	}
+}
+
+func TestAssumeRoleErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		fault     fakests.Fault
+		caller    ossauth.Credentials
+		code      string
+		retryable bool
+	}{
+		{"throttling", fakests.FaultThrottling, caller, "Throttling.User", true},
+		{"500", fakests.FaultInternalError, caller, "InternalError", true},
+		{"503", fakests.FaultServiceUnavailable, caller, "ServiceUnavailable", true},
+		{"malformed body", fakests.FaultMalformedJSON, caller, "", true},
+		{"missing credentials", fakests.FaultMissingFields, caller, "MalformedResponse", true},
+		{"hang until timeout", fakests.FaultHang, caller, "Timeout", true},
+		{"wrong secret", 0, ossauth.Credentials{AccessKeyID: caller.AccessKeyID, AccessKeySecret: "wrong"}, "SignatureDoesNotMatch", false},
+		{"unknown key", 0, ossauth.Credentials{AccessKeyID: "LTAIunknown", AccessKeySecret: "x"}, "InvalidAccessKeyId.NotFound", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sts, client := startSTS(t)
+			if c.fault != 0 {
+				sts.InjectFaults(c.fault)
+			}
+			_, err := client.AssumeRole(context.Background(), c.caller, input(t))
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			if (c.code != "" && se.Code != c.code) || se.Retryable != c.retryable {
+				t.Errorf("got code %q retryable %v (%v); want %q %v", se.Code, se.Retryable, err, c.code, c.retryable)
+			}
+		})
+	}
+}
+
+func TestAssumeRoleHonoursDeadline(t *testing.T) {
+	t.Parallel()
+	sts, c := startSTS(t)
+	c.opts.ReadTimeout = 5 * time.Second
+	sts.InjectFaults(fakests.FaultHang)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := c.AssumeRole(ctx, caller, input(t)); done <- err }()
+	select {
+	case err := <-done:
+		var se *Error
+		if !errors.As(err, &se) || !se.Retryable {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("AssumeRole ignored the caller's deadline")
+	}
+}
