@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,9 @@ type Client struct {
 	opts   ClientOptions
 	sdk    *sts.Client
 	caller callerProvider
+	// mu serialises calls: the SDK writes shared state on every call (openapi's client headers and
+	// tea's pooled http.Client timeouts), which races when calls overlap.
+	mu sync.Mutex
 }
 
 // NewClient builds the STS client.
@@ -107,9 +111,12 @@ func (c *Client) AssumeRole(ctx context.Context, caller ossauth.Credentials, in 
 			return Token{}, &Error{Code: "Timeout", Message: "no time left to call STS", Retryable: true, Err: ctx.Err()}
 		}
 		if left < read {
-			read = left
+			// Round down to 250 ms steps: tea pools one http.Client per distinct timeout.
+			read = max(left.Truncate(250*time.Millisecond), 250*time.Millisecond)
 		}
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.caller.set(caller)
 	resp, err := c.sdk.AssumeRoleWithOptions(&sts.AssumeRoleRequest{
 		RoleArn:         tea.String(c.opts.RoleARN),

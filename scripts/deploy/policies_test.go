@@ -1,0 +1,230 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/deploy"
+)
+
+// stringOrList is a RAM policy field that may be a string or a list of strings.
+type stringOrList []string
+
+func (s *stringOrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = []string{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*s = many
+	return nil
+}
+
+type statement struct {
+	Effect      string                  `json:"Effect"`
+	Action      stringOrList            `json:"Action"`
+	Resource    stringOrList            `json:"Resource"`
+	Principal   map[string]stringOrList `json:"Principal"`
+	Condition   json.RawMessage         `json:"Condition"`
+	NotAction   json.RawMessage         `json:"NotAction"`
+	NotResource json.RawMessage         `json:"NotResource"`
+}
+
+type policy struct {
+	Version   string      `json:"Version"`
+	Statement []statement `json:"Statement"`
+}
+
+const objectScope = "acs:oss:*:*:${bucketName}/${uploadDir}*"
+
+// wantPolicies is the complete grant of each file: its actions and resources (or trusted principals).
+var wantPolicies = map[string]struct {
+	actions, resources []string
+	principals         map[string][]string
+}{
+	// The sts function calls AssumeRole on the upload role and nothing else.
+	"sts-function-role.json": {actions: []string{"sts:AssumeRole"}, resources: []string{"${uploadRoleArn}"}},
+	// postsignature and presignedurl sign PutObject / PostObject (= oss:PutObject) with their own role.
+	"signer-function-role.json": {actions: []string{"oss:PutObject"}, resources: []string{objectScope}},
+	// The browser, with the upload role's credentials: single PUT and multipart (initiate, parts and
+	// complete are oss:PutObject), listing parts to resume, aborting.
+	"upload-role.json": {actions: []string{"oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{objectScope}},
+	// Only the sts function's role may assume the upload role.
+	"upload-role-trust.json": {actions: []string{"sts:AssumeRole"}, principals: map[string][]string{"RAM": {"${stsFunctionRoleArn}"}}},
+}
+
+func policyDir(t testing.TB) string {
+	return filepath.Join(repoRoot(t), "scripts", "deploy", "policies")
+}
+
+func TestPolicyFilesAreLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(policyDir(t), "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if got, want := names, sortedKeys(wantPolicies); !reflect.DeepEqual(got, want) {
+		t.Errorf("policy files %v, want %v", got, want)
+	}
+	p, _ := readPublish(t)
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := json.NewDecoder(strings.NewReader(string(b)))
+			dec.DisallowUnknownFields()
+			var pol policy
+			if err := dec.Decode(&pol); err != nil {
+				t.Fatalf("not a RAM policy document: %v", err)
+			}
+			if pol.Version != "1" || len(pol.Statement) == 0 {
+				t.Errorf("Version %q with %d statements", pol.Version, len(pol.Statement))
+			}
+			var actions, resources []string
+			principals := map[string][]string{}
+			for _, s := range pol.Statement {
+				if s.Effect != "Allow" {
+					t.Errorf("Effect %q", s.Effect)
+				}
+				if s.NotAction != nil || s.NotResource != nil {
+					t.Error("NotAction/NotResource grant everything else")
+				}
+				actions = append(actions, s.Action...)
+				resources = append(resources, s.Resource...)
+				for k, v := range s.Principal {
+					principals[k] = append(principals[k], v...)
+				}
+			}
+			for _, a := range actions {
+				if strings.Contains(a, "*") {
+					t.Errorf("wildcard action %q", a)
+				}
+			}
+			for _, r := range resources {
+				if r == "*" || strings.HasPrefix(r, "acs:oss:*:*:*") || r == "acs:oss:*:*:${bucketName}/*" || r == "acs:oss:*:*:${bucketName}" {
+					t.Errorf("resource %q is wider than the bucket prefix", r)
+				}
+			}
+			sort.Strings(actions)
+			sort.Strings(resources)
+			want := wantPolicies[name]
+			if !reflect.DeepEqual(actions, want.actions) {
+				t.Errorf("actions %v, want exactly %v", actions, want.actions)
+			}
+			if !reflect.DeepEqual(resources, want.resources) {
+				t.Errorf("resources %v, want exactly %v", resources, want.resources)
+			}
+			if len(principals) > 0 || want.principals != nil {
+				if !reflect.DeepEqual(principals, want.principals) {
+					t.Errorf("principals %v, want exactly %v", principals, want.principals)
+				}
+			}
+			// Placeholders are publish.yaml parameters, so the README can say "same values as the form".
+			for _, ph := range deploy.Placeholders(b) {
+				if _, ok := p.Parameters.Properties[ph]; !ok {
+					t.Errorf("placeholder ${%s} is not a publish.yaml parameter", ph)
+				}
+			}
+			// Rendered with real values, the document is valid JSON scoped to the prefix.
+			values := map[string][]string{}
+			for _, ph := range deploy.Placeholders(b) {
+				values[ph] = []string{testParams[ph]}
+			}
+			out, err := deploy.Render(name, b, values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rendered policy
+			if err := json.Unmarshal(out, &rendered); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range rendered.Statement {
+				for _, r := range s.Resource {
+					if strings.HasPrefix(r, "acs:oss:") && r != "acs:oss:*:*:my-upload-bucket/user/uploads/*" {
+						t.Errorf("rendered resource %q", r)
+					}
+				}
+			}
+		})
+	}
+}
+
+type corsConfig struct {
+	XMLName xml.Name `xml:"CORSConfiguration"`
+	Rules   []struct {
+		AllowedOrigin []string `xml:"AllowedOrigin"`
+		AllowedMethod []string `xml:"AllowedMethod"`
+		AllowedHeader []string `xml:"AllowedHeader"`
+		ExposeHeader  []string `xml:"ExposeHeader"`
+		MaxAgeSeconds int      `xml:"MaxAgeSeconds"`
+	} `xml:"CORSRule"`
+	ResponseVary string `xml:"ResponseVary"`
+}
+
+func TestBucketCORS(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(repoRoot(t), "scripts", "deploy", "bucket-cors.xml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c corsConfig
+	if err := xml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("bucket-cors.xml: %v", err)
+	}
+	if len(c.Rules) != 1 {
+		t.Fatalf("%d CORS rules, want 1", len(c.Rules))
+	}
+	r := c.Rules[0]
+	if !reflect.DeepEqual(r.AllowedOrigin, []string{"${allowedOrigin}"}) {
+		t.Errorf("AllowedOrigin %v: want the placeholder only (never *)", r.AllowedOrigin)
+	}
+	methods := append([]string(nil), r.AllowedMethod...)
+	sort.Strings(methods)
+	// PUT: presigned URL, STS single upload and parts; POST: form upload, multipart initiate/complete;
+	// GET: ListParts; DELETE: AbortMultipartUpload. No HEAD: nothing reads objects.
+	if want := []string{"DELETE", "GET", "POST", "PUT"}; !reflect.DeepEqual(methods, want) {
+		t.Errorf("AllowedMethod %v, want %v", methods, want)
+	}
+	hasETag := false
+	for _, h := range r.ExposeHeader {
+		hasETag = hasETag || h == "ETag"
+	}
+	if !hasETag {
+		t.Error("ETag is not exposed: multipart uploads from the browser need it")
+	}
+	if r.MaxAgeSeconds <= 0 {
+		t.Error("MaxAgeSeconds missing")
+	}
+
+	out, err := deploy.Render("bucket-cors.xml", b, map[string][]string{
+		"allowedOrigin": {"http://upl-test-sts.fcv3.1234567890123456.cn-shanghai.fc.devsapp.net", "https://app.example.com"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rendered corsConfig
+	if err := xml.Unmarshal(out, &rendered); err != nil {
+		t.Fatal(err)
+	}
+	if got := rendered.Rules[0].AllowedOrigin; len(got) != 2 || got[1] != "https://app.example.com" {
+		t.Errorf("rendered AllowedOrigin %v", got)
+	}
+}

@@ -1,0 +1,791 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/build/fcbuild"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+)
+
+// settings is every environment setting the handlers read.
+var settings = config.Settings
+
+// functions are the fc3 resources of s.yaml (resource name = directory under functions/), sorted.
+var functions = func() []string {
+	fs := slices.Clone(config.Functions)
+	sort.Strings(fs)
+	return fs
+}()
+
+// testParams gives every publish.yaml parameter a value that differs from its default, so a value that
+// does not reach its destination is noticed.
+var testParams = map[string]string{
+	"region":                  "cn-shanghai",
+	"functionNamePrefix":      "upl-test",
+	"bucketName":              "my-upload-bucket",
+	"uploadDir":               "user/uploads/",
+	"stsFunctionRoleArn":      "acs:ram::1234567890123456:role/fc-oss-upload-sts",
+	"signerFunctionRoleArn":   "acs:ram::1234567890123456:role/fc-oss-upload-signer",
+	"uploadRoleArn":           "acs:ram::1234567890123456:role/fc-oss-upload-browser",
+	"maxSizeBytes":            "5242880",
+	"allowedContentTypes":     "image/png,image/jpeg",
+	"signatureExpiresSeconds": "300",
+	"stsDurationSeconds":      "900",
+	"forbidOverwrite":         "true",
+	"allowedOrigins":          "https://app.example.com,http://localhost:8080",
+}
+
+// paramOfEnv says which publish.yaml parameter feeds an environment variable. A variable not listed is
+// fixed in s.yaml and must be empty (config.Load then applies the default) or equal its documented default.
+var paramOfEnv = map[string]string{
+	"OSS_BUCKET":                    "bucketName",
+	"OSS_REGION":                    "region",
+	"OSS_UPLOAD_DIR":                "uploadDir",
+	"OSS_STS_ROLE_ARN":              "uploadRoleArn",
+	"OSS_STS_DURATION_SECONDS":      "stsDurationSeconds",
+	"OSS_MAX_SIZE_BYTES":            "maxSizeBytes",
+	"OSS_ALLOWED_CONTENT_TYPES":     "allowedContentTypes",
+	"OSS_SIGNATURE_EXPIRES_SECONDS": "signatureExpiresSeconds",
+	"OSS_FORBID_OVERWRITE":          "forbidOverwrite",
+	"CORS_ALLOWED_ORIGINS":          "allowedOrigins",
+}
+
+// roleParam is the parameter holding the role attached to each function.
+var roleParam = map[string]string{
+	"sts":           "stsFunctionRoleArn",
+	"postsignature": "signerFunctionRoleArn",
+	"presignedurl":  "signerFunctionRoleArn",
+}
+
+// domainRoutes is the routing of the one origin: path -> function (resource name).
+var domainRoutes = map[string]string{
+	"/sts/*":                             "sts",
+	"/get_sts_token_for_oss_upload":      "sts",
+	"/postsignature/*":                   "postsignature",
+	"/get_post_signature_for_oss_upload": "postsignature",
+	"/presignedurl/*":                    "presignedurl",
+	"/get_presigned_url_for_oss_upload":  "presignedurl",
+}
+
+// settingsFor returns the settings function fn reads.
+func settingsFor(fn string) map[string]config.Setting {
+	m := map[string]config.Setting{}
+	for _, s := range settings {
+		if s.AppliesTo(fn) {
+			m[s.Name] = s
+		}
+	}
+	return m
+}
+
+// ---- schemas
+
+var (
+	schemaMu    sync.Mutex
+	schemaCache = map[string]*jsonschema.Schema{}
+)
+
+// schemaAt compiles the JSON Schema in file (at pointer, "" for the root).
+func schemaAt(t testing.TB, file, pointer string) *jsonschema.Schema {
+	t.Helper()
+	schemaMu.Lock()
+	defer schemaMu.Unlock()
+	key := file + "#" + pointer
+	if s, ok := schemaCache[key]; ok {
+		return s
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("schema: %v", err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("schema %s: %v", file, err)
+	}
+	c := jsonschema.NewCompiler()
+	url := "file://" + filepath.ToSlash(file)
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url + "#" + pointer)
+	if err != nil {
+		t.Fatalf("compile %s: %v", key, err)
+	}
+	schemaCache[key] = s
+	return s
+}
+
+func fc3Schema(t testing.TB) string {
+	p := filepath.Join(repoRoot(t), "..", "shared", "fc3", "schema.json")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("fc3 schema (../shared/fc3/schema.json from the repo root): %v", err)
+	}
+	return filepath.Clean(p)
+}
+
+func domainSchema(t testing.TB) string {
+	return filepath.Join(repoRoot(t), "scripts", "deploy", "testdata", "fc3-domain", "schema.json")
+}
+
+// validate validates v (any JSON-compatible value) against s, going through JSON so that numbers have
+// the representation the library expects.
+func validate(t testing.TB, s *jsonschema.Schema, v any) error {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Validate(inst)
+}
+
+// ---- publish.yaml
+
+type publishFile struct {
+	Edition      string   `yaml:"Edition"`
+	Type         string   `yaml:"Type"`
+	Name         string   `yaml:"Name"`
+	Version      string   `yaml:"Version"`
+	Provider     []string `yaml:"Provider"`
+	Description  string   `yaml:"Description"`
+	HomePage     string   `yaml:"HomePage"`
+	Tags         []string `yaml:"Tags"`
+	Category     string   `yaml:"Category"`
+	Organization string   `yaml:"Organization"`
+	Effective    string   `yaml:"Effective"`
+	Service      map[string]struct {
+		Authorities []string `yaml:"Authorities"`
+	} `yaml:"Service"`
+	Parameters struct {
+		Type                 string                    `yaml:"type"`
+		AdditionalProperties *bool                     `yaml:"additionalProperties"`
+		Required             []string                  `yaml:"required"`
+		Properties           map[string]map[string]any `yaml:"properties"`
+	} `yaml:"Parameters"`
+}
+
+func readPublish(t testing.TB) (publishFile, string) {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "publish.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p publishFile
+	if err := yaml.Unmarshal(b, &p); err != nil {
+		t.Fatalf("publish.yaml: %v", err)
+	}
+	// The Parameters block is a JSON Schema: write it out as a file for the validator.
+	var raw map[string]any
+	yaml.Unmarshal(b, &raw)
+	js, err := json.Marshal(raw["Parameters"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemaFile := filepath.Join(t.TempDir(), "parameters.schema.json")
+	os.WriteFile(schemaFile, js, 0o644)
+	return p, schemaFile
+}
+
+// placeholderRE is an art-template output placeholder, {{ name }}.
+var placeholderRE = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+func TestPublishYAML(t *testing.T) {
+	t.Parallel()
+	p, paramsSchema := readPublish(t)
+
+	// Registry metadata (Serverless-Devs docs/zh/development-manual/readme.md).
+	if p.Edition != "3.0.0" || p.Type != "Project" {
+		t.Errorf("Edition/Type = %q/%q, want 3.0.0/Project", p.Edition, p.Type)
+	}
+	if !regexp.MustCompile(`^[a-z][a-z0-9-]*$`).MatchString(p.Name) {
+		t.Errorf("Name %q", p.Name)
+	}
+	if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(p.Version) {
+		t.Errorf("Version %q is not x.y.z", p.Version)
+	}
+	for field, v := range map[string]string{"Description": p.Description, "HomePage": p.HomePage, "Organization": p.Organization} {
+		if strings.TrimSpace(v) == "" {
+			t.Errorf("%s is empty", field)
+		}
+	}
+	if len(p.Provider) == 0 || len(p.Tags) == 0 {
+		t.Error("Provider and Tags must not be empty")
+	}
+	categories := []string{"基础云服务", "Web框架", "全栈应用", "人工智能", "音视频处理", "图文处理", "监控告警", "大数据", "IoT", "新手入门", "其它", "开源项目"}
+	if !slices.Contains(categories, p.Category) {
+		t.Errorf("Category %q not one of %v", p.Category, categories)
+	}
+	if !slices.Contains([]string{"Public", "Private", "Organization"}, p.Effective) {
+		t.Errorf("Effective %q", p.Effective)
+	}
+	if fc, ok := p.Service["函数计算"]; !ok || !slices.Contains(fc.Authorities, "AliyunFCFullAccess") {
+		t.Error("Service 函数计算 must list AliyunFCFullAccess")
+	}
+
+	// Parameters: a closed object schema whose properties are exactly the s.yaml placeholders.
+	params := p.Parameters
+	if params.Type != "object" || params.AdditionalProperties == nil || *params.AdditionalProperties {
+		t.Error("Parameters must be type: object with additionalProperties: false")
+	}
+	sy, err := os.ReadFile(filepath.Join(repoRoot(t), "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, m := range placeholderRE.FindAllStringSubmatch(string(sy), -1) {
+		used[m[1]] = true
+	}
+	delete(used, "access") // filled by s init / the console with the credential alias, not a parameter
+	for name := range used {
+		if _, ok := params.Properties[name]; !ok {
+			t.Errorf("s.yaml uses {{ %s }} but publish.yaml declares no such parameter", name)
+		}
+	}
+	for name := range params.Properties {
+		if !used[name] {
+			t.Errorf("publish.yaml parameter %s is not used by s.yaml", name)
+		}
+	}
+	for _, r := range params.Required {
+		if _, ok := params.Properties[r]; !ok {
+			t.Errorf("required parameter %s is not declared", r)
+		}
+	}
+	if got, want := sortedKeys(testParams), sortedKeys(params.Properties); !reflect.DeepEqual(got, want) {
+		t.Errorf("testParams covers %v, publish.yaml declares %v: give every parameter a test value", got, want)
+	}
+
+	for name, prop := range params.Properties {
+		for _, k := range []string{"title", "type", "description"} {
+			if s, _ := prop[k].(string); strings.TrimSpace(s) == "" {
+				t.Errorf("parameter %s: %s missing", name, k)
+			}
+		}
+		// `s init` drops non-string defaults (its getDefaultValue only handles strings) and they render
+		// as "undefined": every parameter is a string.
+		if prop["type"] != "string" {
+			t.Errorf("parameter %s: type %v; use string (with pattern/enum) so that its default renders", name, prop["type"])
+		}
+		def, isString := prop["default"].(string)
+		if !isString {
+			t.Errorf("parameter %s: default %#v is not a string", name, prop["default"])
+			continue
+		}
+		def = strings.ReplaceAll(def, "${default-suffix}", "ab12")
+		if def != "" || !slices.Contains(params.Required, name) {
+			if err := validate(t, schemaAt(t, paramsSchema, "/properties/"+name), def); err != nil {
+				t.Errorf("parameter %s: default %q is invalid: %v", name, def, err)
+			}
+		}
+		if x, ok := prop["x-role"].(map[string]any); ok {
+			if x["name"] == nil || x["service"] == nil || x["authorities"] == nil {
+				t.Errorf("parameter %s: x-role needs name, service and authorities", name)
+			}
+			if prop["pattern"] != `^acs:ram::[0-9]+:role/.+$` {
+				t.Errorf("parameter %s: x-role parameter without the role ARN pattern", name)
+			}
+		}
+		if x, ok := prop["x-bucket"].(map[string]any); ok {
+			if !reflect.DeepEqual(x["dependency"], []any{"region"}) {
+				t.Errorf("parameter %s: x-bucket must depend on region", name)
+			}
+		}
+	}
+	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "uploadRoleArn"} {
+		if _, ok := params.Properties[name]["x-role"]; !ok {
+			t.Errorf("parameter %s has no x-role picker", name)
+		}
+	}
+	if _, ok := params.Properties["bucketName"]["x-bucket"]; !ok {
+		t.Error("parameter bucketName has no x-bucket picker")
+	}
+
+	// The test values are valid answers to the form.
+	vals := map[string]any{}
+	for k, v := range testParams {
+		vals[k] = v
+	}
+	if err := validate(t, schemaAt(t, paramsSchema, ""), vals); err != nil {
+		t.Errorf("testParams do not satisfy publish.yaml Parameters: %v", err)
+	}
+
+	// Every region offered is one that both components accept.
+	regions, _ := params.Properties["region"]["enum"].([]any)
+	if len(regions) == 0 {
+		t.Error("region has no enum")
+	}
+	fc3Region := schemaAt(t, fc3Schema(t), "/definitions/IRegion")
+	domainRegion := schemaAt(t, domainSchema(t), "/definitions/IRegion")
+	for _, r := range regions {
+		if err := validate(t, fc3Region, r); err != nil {
+			t.Errorf("region %v is not an fc3 region", r)
+		}
+		if err := validate(t, domainRegion, r); err != nil {
+			t.Errorf("region %v is not an fc3-domain region", r)
+		}
+	}
+
+	// Numeric parameters accept exactly the range config.Load accepts (at least 1 where it allows 0).
+	for _, r := range []struct {
+		param    string
+		min, max int64
+	}{
+		{"stsDurationSeconds", int64(config.MinSTSDuration / time.Second), int64(config.MaxSTSDuration / time.Second)},
+		{"signatureExpiresSeconds", 1, int64(config.MaxSignatureTTL / time.Second)},
+		{"maxSizeBytes", 1, config.MaxObjectSize},
+	} {
+		sch := schemaAt(t, paramsSchema, "/properties/"+r.param)
+		for _, tc := range []struct {
+			v  string
+			ok bool
+		}{
+			{strconv.FormatInt(r.min, 10), true}, {strconv.FormatInt(r.max, 10), true},
+			{strconv.FormatInt(r.min-1, 10), false}, {strconv.FormatInt(r.max+1, 10), false},
+			{strconv.FormatInt(r.max*10, 10), false}, {"0" + strconv.FormatInt(r.min, 10), false}, {"-1", false}, {"1e3", false},
+		} {
+			if err := validate(t, sch, tc.v); (err == nil) != tc.ok {
+				t.Errorf("%s = %s: valid=%v, want %v (config accepts %d..%d)", r.param, tc.v, err == nil, tc.ok, r.min, r.max)
+			}
+		}
+		for v := r.min; v <= r.max; v += (r.max-r.min)/997 + 1 { // a sweep through the range
+			if err := validate(t, sch, strconv.FormatInt(v, 10)); err != nil {
+				t.Errorf("%s = %d rejected, config accepts it", r.param, v)
+				break
+			}
+		}
+	}
+
+	// A parameter that feeds a setting defaults to the setting's documented default.
+	all := map[string]config.Setting{}
+	for _, s := range settings {
+		all[s.Name] = s
+	}
+	for env, param := range paramOfEnv {
+		s, ok := all[env]
+		if !ok {
+			t.Errorf("paramOfEnv names %s, which is not a setting", env)
+			continue
+		}
+		if def, _ := params.Properties[param]["default"].(string); !s.Required && def != s.Default {
+			t.Errorf("parameter %s defaults to %q but %s defaults to %q", param, def, env, s.Default)
+		}
+	}
+}
+
+// ---- s.yaml, statically
+
+func readSYAML(t testing.TB) *yaml.Node {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("s.yaml: %v", err)
+	}
+	return doc.Content[0]
+}
+
+// mapValue returns the value node of key in mapping node m.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// walkScalars calls f with the path and value of every scalar (keys included) under n.
+func walkScalars(n *yaml.Node, path string, f func(path, value string)) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			f(path+"/"+k+" (key)", k)
+			walkScalars(n.Content[i+1], path+"/"+k, f)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			walkScalars(c, fmt.Sprintf("%s[%d]", path, i), f)
+		}
+	case yaml.ScalarNode:
+		f(path, n.Value)
+	case yaml.AliasNode:
+		walkScalars(n.Alias, path, f)
+	}
+}
+
+var varRefRE = regexp.MustCompile(`\$\{vars\.([A-Za-z0-9_-]+)\}`)
+
+// varParams maps each s.yaml var that is a placeholder to its parameter.
+func varParams(t testing.TB) map[string]string {
+	vars := mapValue(readSYAML(t), "vars")
+	out := map[string]string{}
+	for i := 0; i+1 < len(vars.Content); i += 2 {
+		if m := placeholderRE.FindStringSubmatch(vars.Content[i+1].Value); m != nil {
+			out[vars.Content[i].Value] = m[1]
+		}
+	}
+	return out
+}
+
+func TestSYAMLStatic(t *testing.T) {
+	t.Parallel()
+	root := readSYAML(t)
+	if v := mapValue(root, "edition"); v == nil || v.Value != "3.0.0" {
+		t.Error("edition must be 3.0.0")
+	}
+	if v := mapValue(root, "access"); v == nil || v.Value != "{{ access }}" {
+		t.Error(`access must be "{{ access }}" (filled by the console / s init)`)
+	}
+	vars := mapValue(root, "vars")
+	if vars == nil || vars.Kind != yaml.MappingNode {
+		t.Fatal("s.yaml has no vars mapping")
+	}
+	declared := map[string]bool{}
+	for i := 0; i+1 < len(vars.Content); i += 2 {
+		k, v := vars.Content[i].Value, vars.Content[i+1]
+		declared[k] = true
+		// A CLI user overrides vars one by one (extend): a placeholder must be a whole var value.
+		if strings.Contains(v.Value, "{{") && !regexp.MustCompile(`^\{\{ [A-Za-z_][A-Za-z0-9_]* \}\}$`).MatchString(v.Value) {
+			t.Errorf("vars.%s = %q: a placeholder must be the whole value, written {{ name }}", k, v.Value)
+		}
+	}
+	used := map[string]bool{}
+	walkScalars(root, "", func(path, value string) {
+		if strings.Contains(value, "{{") && !strings.HasPrefix(path, "/vars/") && path != "/access" {
+			t.Errorf("%s = %q: placeholders belong under vars only", path, value)
+		}
+		for _, m := range varRefRE.FindAllStringSubmatch(value, -1) {
+			used[m[1]] = true
+			if !declared[m[1]] {
+				t.Errorf("%s uses ${vars.%s}, which is not declared", path, m[1])
+			}
+		}
+		if strings.Contains(value, "${") {
+			rest := varRefRE.ReplaceAllString(value, "")
+			rest = regexp.MustCompile(`\$\{resources\.[a-z]+\.props\.functionName\}|\$\{regex\('[a-z|]+'\)\}`).ReplaceAllString(rest, "")
+			if strings.Contains(rest, "${") {
+				t.Errorf("%s = %q: unexpected expression", path, value)
+			}
+		}
+	})
+	for k := range declared {
+		if !used[k] {
+			t.Errorf("vars.%s is declared but never used", k)
+		}
+	}
+}
+
+// ---- s.yaml, rendered by the CLI
+
+func TestRenderedAppCenter(t *testing.T) {
+	t.Parallel()
+	doc, _ := renderAppCenter(t, testParams)
+	checkRendered(t, doc, testParams)
+}
+
+// TestRenderedAppCenterDefaults deploys with only the parameters that have no default: what a user who
+// accepts the form's defaults gets.
+func TestRenderedAppCenterDefaults(t *testing.T) {
+	t.Parallel()
+	p, _ := readPublish(t)
+	given := map[string]string{}
+	want := map[string]string{}
+	for name, prop := range p.Parameters.Properties {
+		def, _ := prop["default"].(string)
+		want[name] = def
+		if def == "" && slices.Contains(p.Parameters.Required, name) {
+			given[name] = testParams[name]
+			want[name] = testParams[name]
+		}
+	}
+	doc, text := renderAppCenter(t, given)
+	if strings.Contains(text, "${default-suffix}") {
+		t.Error("${default-suffix} was not replaced")
+	}
+	vars, _ := doc["vars"].(map[string]any)
+	prefix, _ := vars["namePrefix"].(string)
+	if !regexp.MustCompile(`^oss-upload-[a-z0-9]+$`).MatchString(prefix) {
+		t.Errorf("default function name prefix %q", prefix)
+	}
+	want["functionNamePrefix"] = prefix
+	checkRendered(t, doc, want)
+}
+
+// TestRenderedCLI renders the way README tells CLI users to deploy (a file extending s.yaml that
+// overrides vars) and expects exactly what the console renders for the same answers.
+func TestRenderedCLI(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{}
+	for v, p := range varParams(t) {
+		vars[v] = testParams[p]
+	}
+	cli := renderCLI(t, vars)
+	checkRendered(t, cli, testParams)
+	app, _ := renderAppCenter(t, testParams)
+	if !reflect.DeepEqual(cli["resources"], app["resources"]) {
+		a, _ := json.MarshalIndent(app["resources"], "", " ")
+		c, _ := json.MarshalIndent(cli["resources"], "", " ")
+		t.Errorf("CLI render differs from the console render:\nconsole: %s\ncli: %s", a, c)
+	}
+}
+
+var fcNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]{0,127}$`)
+
+// checkRendered checks a previewed s.yaml against the parameters it was rendered with.
+func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
+	t.Helper()
+	root := repoRoot(t)
+	walkJSON(doc, "", func(path string, s string) {
+		for _, bad := range []string{"{{", "}}", "${", "undefined"} {
+			if strings.Contains(s, bad) {
+				t.Errorf("rendered %s = %q: unresolved (%s)", path, s, bad)
+			}
+		}
+	})
+	resources, _ := doc["resources"].(map[string]any)
+	var fc3Names []string
+	functionName := map[string]string{}
+	fc3 := schemaAt(t, fc3Schema(t), "")
+	fc3Props := fc3TopLevelProps(t)
+	for name, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["component"] != "fc3" {
+			continue
+		}
+		fc3Names = append(fc3Names, name)
+		props, _ := res["props"].(map[string]any)
+		t.Run(name, func(t *testing.T) {
+			if err := validate(t, fc3, props); err != nil {
+				t.Errorf("props do not satisfy the fc3 schema: %v", err)
+			}
+			for k := range props {
+				if !fc3Props[k] {
+					t.Errorf("props.%s is not an fc3 property (ignored by the component)", k)
+				}
+			}
+			if props["runtime"] != "go1" || props["handler"] != fcbuild.Handler {
+				t.Errorf("runtime/handler = %v/%v, want go1/%s", props["runtime"], props["handler"], fcbuild.Handler)
+			}
+			if _, ok := props["instanceConcurrency"]; ok {
+				t.Error("instanceConcurrency is set; FC 3.0 does not support it on go1")
+			}
+			fn, _ := props["functionName"].(string)
+			functionName[name] = fn
+			if want := params["functionNamePrefix"] + "-" + name; fn != want || !fcNameRE.MatchString(fn) {
+				t.Errorf("functionName = %q, want %q (valid FC name)", fn, want)
+			}
+			if props["region"] != params["region"] {
+				t.Errorf("region = %v, want %s", props["region"], params["region"])
+			}
+			if want := params[roleParam[name]]; props["role"] != want {
+				t.Errorf("role = %v, want %s", props["role"], want)
+			}
+			code, _ := props["code"].(string)
+			if got, want := filepath.Join(root, code), fcbuild.PathsFor(root, name).Dist; got != want {
+				t.Errorf("code = %q resolves to %s, want the build output %s", code, got, want)
+			}
+			for _, k := range []string{"memorySize", "timeout", "logConfig", "description"} {
+				if _, ok := props[k]; !ok {
+					t.Errorf("props.%s missing", k)
+				}
+			}
+			if name == "sts" && props["internetAccess"] == false {
+				t.Error("sts has internetAccess false; it calls STS")
+			}
+			checkEnv(t, name, props, params)
+			checkTrigger(t, props)
+			checkActions(t, name, res)
+		})
+	}
+	sort.Strings(fc3Names)
+	if !reflect.DeepEqual(fc3Names, functions) {
+		t.Errorf("fc3 resources %v, want %v", fc3Names, functions)
+	}
+
+	var domains int
+	for name, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["component"] != "fc3-domain" {
+			continue
+		}
+		domains++
+		props, _ := res["props"].(map[string]any)
+		if err := validate(t, schemaAt(t, domainSchema(t), ""), props); err != nil {
+			t.Errorf("%s: props do not satisfy the fc3-domain schema: %v", name, err)
+		}
+		if props["domainName"] != "auto" || props["region"] != params["region"] {
+			t.Errorf("%s: domainName/region = %v/%v", name, props["domainName"], props["region"])
+		}
+		routes, _ := props["routeConfig"].(map[string]any)["routes"].([]any)
+		got := map[string]string{}
+		for _, r := range routes {
+			rt, _ := r.(map[string]any)
+			path, _ := rt["path"].(string)
+			if _, dup := got[path]; dup {
+				t.Errorf("%s: route %s twice", name, path)
+			}
+			got[path], _ = rt["functionName"].(string)
+		}
+		want := map[string]string{}
+		for path, fn := range domainRoutes {
+			want[path] = functionName[fn]
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: routes %v, want %v", name, got, want)
+		}
+	}
+	if domains != 1 {
+		t.Errorf("%d fc3-domain resources, want 1", domains)
+	}
+}
+
+func fc3TopLevelProps(t testing.TB) map[string]bool {
+	b, err := os.ReadFile(fc3Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Properties map[string]any `json:"properties"`
+	}
+	json.Unmarshal(b, &s)
+	out := map[string]bool{}
+	for k := range s.Properties {
+		out[k] = true
+	}
+	return out
+}
+
+func checkEnv(t *testing.T, fn string, props map[string]any, params map[string]string) {
+	env, ok := props["environmentVariables"].(map[string]any)
+	if !ok {
+		t.Fatal("environmentVariables missing")
+	}
+	want := settingsFor(fn)
+	for name, s := range want {
+		v, ok := env[name]
+		if !ok {
+			t.Errorf("env %s (read by %s) is not set", name, fn)
+			continue
+		}
+		str, _ := v.(string)
+		if s.Required && str == "" {
+			t.Errorf("env %s is required but empty", name)
+		}
+		if p, ok := paramOfEnv[name]; ok {
+			if str != params[p] {
+				t.Errorf("env %s = %q, want the %s parameter %q", name, str, p, params[p])
+			}
+		} else if str != "" && str != s.Default {
+			t.Errorf("env %s = %q is fixed in s.yaml; want empty or its documented default %q", name, str, s.Default)
+		}
+	}
+	for name := range env {
+		if _, ok := want[name]; !ok {
+			t.Errorf("env %s is set but %s reads no such setting", name, fn)
+		}
+		if strings.HasPrefix(name, "FC_") || strings.HasPrefix(name, "ALIBABA_CLOUD_") {
+			t.Errorf("env %s: FC_* and ALIBABA_CLOUD_* are reserved by FC", name)
+		}
+	}
+}
+
+func checkTrigger(t *testing.T, props map[string]any) {
+	triggers, _ := props["triggers"].([]any)
+	if len(triggers) != 1 {
+		t.Fatalf("%d triggers, want one HTTP trigger", len(triggers))
+	}
+	tr, _ := triggers[0].(map[string]any)
+	cfg, _ := tr["triggerConfig"].(map[string]any)
+	if tr["triggerType"] != "http" {
+		t.Errorf("triggerType %v", tr["triggerType"])
+	}
+	if cfg["authType"] != "anonymous" {
+		t.Errorf("authType = %v, want anonymous by default", cfg["authType"])
+	}
+	methods := map[string]bool{}
+	for _, m := range cfg["methods"].([]any) {
+		methods[m.(string)] = true
+	}
+	for _, m := range []string{"GET", "POST", "OPTIONS"} {
+		if !methods[m] {
+			t.Errorf("trigger methods lack %s", m)
+		}
+	}
+}
+
+var preDeployKey = regexp.MustCompile(`^pre-(deploy|\$\{regex\('([a-z]+\|)*deploy(\|[a-z]+)*'\)\})$`)
+
+// checkActions: the function is built before it is deployed, from the project root.
+func checkActions(t *testing.T, fn string, res map[string]any) {
+	actions, _ := res["actions"].(map[string]any)
+	found := false
+	for key, v := range actions {
+		if !preDeployKey.MatchString(key) {
+			continue
+		}
+		steps, _ := v.([]any)
+		for _, s := range steps {
+			step, _ := s.(map[string]any)
+			if step["run"] == "go run ./scripts/build "+fn {
+				found = true
+				if p, ok := step["path"]; ok && filepath.Clean(p.(string)) != "." {
+					t.Errorf("build action path %v; it must run from the project root (the directory of s.yaml)", p)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no pre-deploy action runs `go run ./scripts/build %s`", fn)
+	}
+}
+
+func walkJSON(v any, path string, f func(path, s string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			walkJSON(c, path+"/"+k, f)
+		}
+	case []any:
+		for i, c := range x {
+			walkJSON(c, fmt.Sprintf("%s[%d]", path, i), f)
+		}
+	case string:
+		f(path, x)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
