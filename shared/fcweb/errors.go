@@ -1,6 +1,7 @@
 package fcweb
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -58,7 +59,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 
 // WriteJSON writes v as a JSON response that no cache keeps.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // URLs keep their "&"
+	err := enc.Encode(v)
+	b := bytes.TrimRight(buf.Bytes(), "\n")
 	if err != nil {
 		slog.Error("fcweb: cannot encode response", "error", err)
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)

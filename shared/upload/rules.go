@@ -95,7 +95,8 @@ func (r Rules) ContentType(in Intent) (string, error) {
 		}
 		ct = mime.FormatMediaType(mt, params)
 	} else if ext := Extension(in.Filename); ext != "" {
-		ct = mime.TypeByExtension(ext)
+		// Parameters are dropped: a browser sends File.type ("text/plain"), never "; charset=utf-8".
+		ct, _, _ = strings.Cut(mime.TypeByExtension(ext), ";")
 	}
 	if ct == "" {
 		ct = r.DefaultContentType

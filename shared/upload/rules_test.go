@@ -57,6 +57,7 @@ func TestContentType(t *testing.T) {
 		{rules, Intent{ContentType: "Text/Plain; Charset=UTF-8"}, "text/plain; charset=UTF-8", ""},
 		{rules, Intent{Filename: "x.PNG"}, "image/png", ""},
 		{rules, Intent{Filename: "x"}, "application/octet-stream", ""},
+		{rules, Intent{Filename: "notes.txt"}, "text/plain", ""},
 		{rules, Intent{ContentType: "not a type"}, "", CodeInvalidArgument},
 		{limited, Intent{ContentType: "image/gif"}, "", CodeUnsupportedMediaType},
 		{limited, Intent{Filename: "a.jpg"}, "image/jpeg", ""},
