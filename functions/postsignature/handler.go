@@ -106,7 +106,8 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 	}
 
 	switch {
-	case in.ContentType != "":
+	case in.ContentType != "" || in.Filename != "":
+		// A named file gets its type bound: the client's, else the one its extension implies.
 		ct, err := rules.ContentType(in)
 		if err != nil {
 			return nil, err
