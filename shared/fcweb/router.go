@@ -3,6 +3,7 @@ package fcweb
 import (
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ type Options struct {
 	// CORSOrigins are the origins allowed to call from a browser ("*" for any). Same-origin
 	// requests are always allowed.
 	CORSOrigins []string
-	// Logger receives one access line per request; nil means slog.Default().
+	// Logger receives one access line per request; nil means JSON lines on stdout (FC's log).
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies (default 64 KiB); larger ones get a JSON 413.
 	MaxBodyBytes int64
@@ -35,7 +36,7 @@ type Options struct {
 // New returns the function's http.Handler: access log, body limit, CORS, routing.
 func New(o Options) http.Handler {
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 64 << 10

@@ -9,4 +9,8 @@
 // /bucket/key, every query parameter (V4) and the Content-Type, Content-MD5 and x-oss-* headers the
 // client must send; for a POST policy, the conditions of the policy until its expiration. Temporary
 // (STS) credentials add their security token to every signature, and what they sign dies with them.
+//
+// The OSS Go SDKs can presign too, but they read the clock themselves and want a client per
+// credential; this package takes the time as an argument and is checked against both SDKs
+// (differential tests) and their official vectors.
 package ossauth
