@@ -1,0 +1,92 @@
+// Command dev runs the bundle on this machine: the three handler binaries under the FC runtime-API
+// emulator, a fake STS and a strict local OSS, and one origin with the demo pages.
+//
+//	go run ./scripts/dev                      # local stack, pages at http://127.0.0.1:8080/
+//	go run ./scripts/dev -set OSS_ALLOWED_CONTENT_TYPES=image/png,image/jpeg -set OSS_MAX_SIZE_BYTES=5000000
+//	go run ./scripts/dev -real                # against Alibaba Cloud: needs OSS_BUCKET, OSS_REGION,
+//	                                          # OSS_STS_ROLE_ARN and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
+//
+// Ctrl-C stops everything.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
+)
+
+type settings map[string]string
+
+func (s settings) String() string { return fmt.Sprint(map[string]string(s)) }
+func (s settings) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	s[k] = val
+	return nil
+}
+
+func main() {
+	env := settings{}
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address of the demo origin (pages and APIs)")
+	ossAddr := flag.String("oss-addr", "127.0.0.1:9000", "listen address of the local OSS")
+	data := flag.String("data", filepath.Join(devstack.Root(), ".localstack", "data"), "where the local OSS stores uploads")
+	real := flag.Bool("real", false, "run the functions against Alibaba Cloud with the OSS_* settings and ALIBABA_CLOUD_* credentials of this environment")
+	verbose := flag.Bool("v", false, "log every request of the emulator, the fake STS and the local OSS")
+	flag.Var(env, "set", "a function setting KEY=VALUE (repeatable), e.g. -set OSS_MAX_SIZE_BYTES=1048576")
+	flag.Parse()
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	fmt.Fprintln(os.Stderr, "building the functions (linux/amd64, static) and starting the stack...")
+	opts := devstack.Options{
+		OriginAddr: *addr, OSSAddr: *ossAddr, DataDir: *data, Env: env, Real: *real,
+		Logger: logger, FunctionOutput: os.Stderr,
+	}
+	if !*real {
+		if err := os.MkdirAll(*data, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "dev:", err)
+			os.Exit(1)
+		}
+	}
+	s, err := devstack.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+	defer s.Close()
+
+	fmt.Printf("\nDemo pages (one origin, routed by path like the custom domain):\n")
+	fmt.Printf("  %s/sts/            STS credentials + ali-oss (multipart)\n", s.OriginURL)
+	fmt.Printf("  %s/postsignature/  V4 POST policy form upload\n", s.OriginURL)
+	fmt.Printf("  %s/presignedurl/   V4 presigned PUT\n", s.OriginURL)
+	fmt.Printf("\nEach function's own HTTP trigger:\n")
+	for _, fn := range []string{"sts", "postsignature", "presignedurl"} {
+		fmt.Printf("  %-14s %s\n", fn, s.FunctionURLs[fn])
+	}
+	if *real {
+		fmt.Printf("\nUploads go to bucket %s in %s (Alibaba Cloud), under %s\n", s.Bucket, s.Region, s.Dir)
+	} else {
+		fmt.Printf("\nLocal OSS: %s/%s (path-style), uploads under %s\n", s.OSSURL, s.Bucket, s.Dir)
+		fmt.Printf("Stored in: %s\n", filepath.Join(s.DataDir, s.Bucket))
+		fmt.Printf("Fake STS:  %s\n", s.STSURL)
+	}
+	fmt.Printf("\nCtrl-C to stop.\n")
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "\nstopping...")
+}

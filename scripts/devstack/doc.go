@@ -1,0 +1,11 @@
+// Package devstack runs the whole bundle on this machine: the three handler binaries, built exactly
+// as they are deployed (linux/amd64, static, trimmed), each under the FC runtime-API emulator
+// (scripts/fcemu) behind its own HTTP trigger front; a fake STS (scripts/fakests) and a strict local
+// OSS (scripts/localoss) sharing one key registry; and one origin that routes by path the way the
+// fc3-domain custom domain does, serving the demo pages.
+//
+// With Options.Real the fake STS and local OSS are not started: the functions get the caller's
+// OSS_* settings and the ALIBABA_CLOUD_* credentials as their role, and talk to Alibaba Cloud.
+//
+// It is used by the dev command (scripts/dev), the end-to-end tests and the browser tests.
+package devstack

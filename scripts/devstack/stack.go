@@ -1,0 +1,332 @@
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/nodetools"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+)
+
+// Defaults of the local stack.
+const (
+	DefaultBucket  = "local-uploads"
+	DefaultRegion  = "cn-hangzhou"
+	LocalRoleARN   = "acs:ram::1234567890123456:role/oss-upload-local"
+	aliOSSVendored = "/vendor/aliyun-oss-sdk.min.js"
+)
+
+// Options configure a stack. Every field is optional.
+type Options struct {
+	// Bins are prebuilt binaries by function name; missing ones are built into a temp dir.
+	Bins map[string]string
+	// DataDir is where the local OSS stores objects; "" means a temp dir removed on Close.
+	DataDir string
+	// Bucket and Region of the local OSS (defaults local-uploads, cn-hangzhou).
+	Bucket, Region string
+	// OriginAddr and OSSAddr are listen addresses; "" means 127.0.0.1 on a free port.
+	OriginAddr, OSSAddr string
+	// FunctionAddrs are the listen addresses of each function's own trigger; missing means a free port.
+	FunctionAddrs map[string]string
+	// Env adds settings for every function (e.g. OSS_ALLOWED_CONTENT_TYPES); it wins over the stack's.
+	Env map[string]string
+	// Now is the clock of the local OSS and the fake STS (the functions use the real clock).
+	Now func() time.Time
+	// Timeout is each function's timeout (default 10 s).
+	Timeout time.Duration
+	// Authorize, when set, is the trigger authoriser of every function (FC's JWT check).
+	Authorize func(function string, r *http.Request) (map[string]string, error)
+	// Logger receives the stack's logs; FunctionOutput receives the functions' stdout and stderr.
+	Logger         *slog.Logger
+	FunctionOutput io.Writer
+	// Real runs the functions against Alibaba Cloud: no fake STS or local OSS; the functions get the
+	// OSS_*/CORS_* settings of this process's environment, and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
+	// [/_SECURITY_TOKEN] as their role's credentials.
+	Real bool
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	OriginURL    string            // one origin: demo pages and APIs, routed by path
+	FunctionURLs map[string]string // each function's own HTTP trigger
+	OSSURL       string            // local OSS endpoint (path-style); "" when Real
+	STSURL       string            // fake STS endpoint; "" when Real
+	Bucket       string
+	Region       string
+	Dir          string // the upload prefix
+	DataDir      string
+
+	OSS          *localoss.Server
+	STS          *fakests.Server
+	Registry     *localcred.Registry
+	FunctionRole localcred.Key
+	Functions    map[string]*fcemu.Function
+
+	closers []func() error
+}
+
+// Start builds what is missing and starts the stack. Close it when done.
+func Start(ctx context.Context, o Options) (s *Stack, err error) {
+	if o.Bucket == "" {
+		o.Bucket = DefaultBucket
+	}
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s = &Stack{Bucket: o.Bucket, Region: o.Region, FunctionURLs: map[string]string{}, Functions: map[string]*fcemu.Function{}}
+	defer func() {
+		if err != nil {
+			s.Close()
+			s = nil
+		}
+	}()
+
+	bins := map[string]string{}
+	for k, v := range o.Bins {
+		bins[k] = v
+	}
+	if len(bins) < len(config.Functions) {
+		dir, err := os.MkdirTemp("", "fc-oss-upload-bin-")
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() error { return os.RemoveAll(dir) })
+		built, err := Build(ctx, dir, false)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range built {
+			if bins[k] == "" {
+				bins[k] = v
+			}
+		}
+	}
+
+	origin, err := listen(o.OriginAddr)
+	if err != nil {
+		return nil, err
+	}
+	s.OriginURL = "http://" + origin.Addr().String()
+
+	env := map[string]string{}
+	var creds func() (string, string, string)
+	if o.Real {
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			if strings.HasPrefix(k, "OSS_") || strings.HasPrefix(k, "CORS_") || strings.HasPrefix(k, "DEMO_") {
+				env[k] = v
+			}
+		}
+		id, secret, token := os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+		if id == "" || secret == "" {
+			return nil, errors.New("devstack: real mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (the credentials the functions use as their role)")
+		}
+		creds = func() (string, string, string) { return id, secret, token }
+		s.Bucket, s.Region = env["OSS_BUCKET"], env["OSS_REGION"]
+	} else {
+		if err := s.startLocal(o, env); err != nil {
+			return nil, err
+		}
+		k := s.FunctionRole
+		creds = func() (string, string, string) { return k.AccessKeyID, k.AccessKeySecret, k.SecurityToken }
+	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	for _, fn := range config.Functions {
+		if _, err := config.Load(fn, func(k string) string { return env[k] }); err != nil {
+			return nil, fmt.Errorf("devstack: %w", err)
+		}
+	}
+	cfg, _ := config.Load(config.FunctionSTS, func(k string) string { return env[k] })
+	s.Dir = cfg.Rules.Dir
+
+	for _, fn := range config.Functions {
+		var vars []string
+		for k, v := range env {
+			vars = append(vars, k+"="+v)
+		}
+		var authorize func(*http.Request) (map[string]string, error)
+		if o.Authorize != nil {
+			name := fn
+			authorize = func(r *http.Request) (map[string]string, error) { return o.Authorize(name, r) }
+		}
+		f, err := fcemu.Start(ctx, fcemu.Options{
+			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: creds,
+			RoleEnv: true, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
+			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("devstack: starting %s: %w", fn, err)
+		}
+		s.closers = append(s.closers, f.Close)
+		s.Functions[fn] = f
+		ln, err := listen(o.FunctionAddrs[fn])
+		if err != nil {
+			return nil, err
+		}
+		s.FunctionURLs[fn] = "http://" + ln.Addr().String()
+		s.serve(ln, f)
+	}
+	s.serve(origin, s.originHandler())
+	return s, nil
+}
+
+// startLocal starts the fake STS and the local OSS and sets the local settings.
+func (s *Stack) startLocal(o Options, env map[string]string) error {
+	dir := "uploads/"
+	if d := o.Env["OSS_UPLOAD_DIR"]; d != "" {
+		dir = d
+	}
+	s.Registry = localcred.NewRegistry()
+	// The functions' own role: temporary credentials that may only upload under the prefix (what
+	// postsignature and presignedurl sign with) and call STS (what sts does).
+	rolePolicy, _ := json.Marshal(map[string]any{"Version": "1", "Statement": []map[string]any{{
+		"Effect": "Allow", "Action": []string{"oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts"},
+		"Resource": []string{"acs:oss:*:*:" + o.Bucket + "/" + dir + "*"},
+	}}})
+	s.FunctionRole = localcred.Key{
+		AccessKeyID: "STS.LocalFunctionRole" + randomHex(4), AccessKeySecret: randomHex(16),
+		SecurityToken: "local-function-role-token-" + randomHex(16), Policy: rolePolicy,
+	}
+	s.Registry.Put(s.FunctionRole)
+
+	sts, err := fakests.New(fakests.Options{
+		Registry: s.Registry, Now: o.Now, MaxSessionDuration: 12 * time.Hour,
+		Roles:  map[string]fakests.Role{LocalRoleARN: {Principals: []string{s.FunctionRole.AccessKeyID}}},
+		Logger: o.Logger.With("component", "fakests"),
+	})
+	if err != nil {
+		return err
+	}
+	stsAddr, err := sts.Start()
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, sts.Close)
+	s.STS, s.STSURL = sts, "http://"+stsAddr
+
+	s.DataDir = o.DataDir
+	if s.DataDir == "" {
+		d, err := os.MkdirTemp("", "fc-oss-upload-data-")
+		if err != nil {
+			return err
+		}
+		s.closers = append(s.closers, func() error { return os.RemoveAll(d) })
+		s.DataDir = d
+	}
+	ossOpts := localoss.Options{
+		Dir: s.DataDir, Keys: s.Registry, Buckets: []string{o.Bucket}, Region: o.Region, Now: o.Now,
+		PublicRead: true, Logger: o.Logger.With("component", "localoss"),
+	}
+	ossAddr := o.OSSAddr
+	if ossAddr == "" {
+		ossAddr = "127.0.0.1:0"
+	}
+	running, err := localoss.Listen(ossAddr, ossOpts)
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, running.Close)
+	s.OSS, s.OSSURL = running.Server, running.URL
+
+	env["OSS_BUCKET"] = o.Bucket
+	env["OSS_REGION"] = o.Region
+	env["OSS_ENDPOINT"] = s.OSSURL
+	env["OSS_STS_ROLE_ARN"] = LocalRoleARN
+	env["OSS_STS_ENDPOINT"] = s.STSURL
+	env["DEMO_ALIOSS_URL"] = s.OriginURL + aliOSSVendored
+	return nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+}
+
+// originHandler routes by path like the fc3-domain custom domain, serves the ali-oss build the STS
+// page loads locally, and an index of the demo pages.
+func (s *Stack) originHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, fn := range config.Functions {
+		f := s.Functions[fn]
+		mux.Handle("/"+fn+"/", f)
+	}
+	mux.Handle("/get_sts_token_for_oss_upload", s.Functions[config.FunctionSTS])
+	mux.Handle("/get_post_signature_for_oss_upload", s.Functions[config.FunctionPostSignature])
+	mux.Handle("/get_presigned_url_for_oss_upload", s.Functions[config.FunctionPresignedURL])
+	mux.HandleFunc("GET "+aliOSSVendored, func(w http.ResponseWriter, r *http.Request) {
+		mods, err := nodetools.Ensure()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
+		http.ServeFile(w, r, filepath.Join(mods, "ali-oss", "dist", "aliyun-oss-sdk.min.js"))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, indexPage)
+	})
+	return mux
+}
+
+const indexPage = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fc-oss-upload local stack</title></head>
+<body><main><h1>Direct uploads to OSS: local stack</h1>
+<ul>
+<li><a href="/sts/">STS temporary credentials (ali-oss, multipart)</a></li>
+<li><a href="/postsignature/">V4 POST policy (form upload)</a></li>
+<li><a href="/presignedurl/">V4 presigned PUT URL</a></li>
+</ul></main></body></html>
+`
+
+// Close stops everything, the functions first.
+func (s *Stack) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	return net.Listen("tcp", addr)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
