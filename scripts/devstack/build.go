@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/build/fcbuild"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 )
 
@@ -17,9 +18,8 @@ func Root() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// Build compiles every function as it is deployed (GOOS=linux GOARCH=amd64 CGO_ENABLED=0, -trimpath,
-// -ldflags "-s -w") into outDir/<name>, with -race when race is set (for tests under load), and
-// returns the binary path of each function.
+// Build compiles every function into outDir/<name>: exactly as deployed (fcbuild), or with -race
+// (which needs cgo; such a binary is for local load tests only), and returns each binary's path.
 func Build(ctx context.Context, outDir string, race bool) (map[string]string, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
@@ -27,18 +27,16 @@ func Build(ctx context.Context, outDir string, race bool) (map[string]string, er
 	bins := map[string]string{}
 	for _, name := range config.Functions {
 		out := filepath.Join(outDir, name)
-		args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", out}
-		env := append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
-		if race {
-			// The race detector needs cgo; such a binary is for local tests only.
-			args = []string{"build", "-race", "-o", out}
-			env = append(os.Environ(), "CGO_ENABLED=1")
-		}
-		cmd := exec.CommandContext(ctx, "go", append(args, "./functions/"+name)...)
-		cmd.Dir = Root()
-		cmd.Env = env
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("devstack: building %s: %v\n%s", name, err, b)
+		if !race {
+			if err := (fcbuild.Builder{Root: Root()}).Compile(ctx, name, out); err != nil {
+				return nil, fmt.Errorf("devstack: %w", err)
+			}
+		} else {
+			cmd := exec.CommandContext(ctx, "go", "build", "-race", "-o", out, "./functions/"+name)
+			cmd.Dir = Root()
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("devstack: building %s with -race: %v\n%s", name, err, b)
+			}
 		}
 		bins[name] = out
 	}

@@ -404,3 +404,36 @@ func TestSTSUpload(t *testing.T) {
 		}
 	})
 }
+
+// TestTriggerFrontBadInput: what the HTTP trigger front and the handlers make of bad requests.
+func TestTriggerFrontBadInput(t *testing.T) {
+	post := func(path, contentType string, body []byte) (int, string) {
+		resp, err := http.Post(stack.OriginURL+path, contentType, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var e struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		json.Unmarshal(b, &e)
+		return resp.StatusCode, e.Error.Code
+	}
+	if status, code := post("/get_presigned_url_for_oss_upload", "application/json", []byte(`{"filename":`)); status != 400 || code != "invalid_argument" {
+		t.Errorf("malformed JSON: %d %s", status, code)
+	}
+	if status, _ := post("/get_presigned_url_for_oss_upload", "application/json", make([]byte, 33<<20)); status != 413 {
+		t.Errorf("huge body: %d", status)
+	}
+	if status, code := post("/get_presigned_url_for_oss_upload", "application/json", bytes.Repeat([]byte("x"), 100<<10)); status != 413 || code != "payload_too_large" {
+		t.Errorf("body over the function's limit: %d %s", status, code)
+	}
+	// A binary body travels base64-encoded in the event; the handler ignores a body it does not read.
+	if status, _ := post("/get_presigned_url_for_oss_upload?filename=a.png", "application/octet-stream", []byte{0, 0xff, 0xfe, 1}); status != 200 {
+		t.Errorf("binary body: %d", status)
+	}
+	if status, code := post("/get_post_signature_for_oss_upload", "application/x-www-form-urlencoded", []byte("filename=%ZZ")); status != 400 || code != "invalid_argument" {
+		t.Errorf("bad form: %d %s", status, code)
+	}
+}

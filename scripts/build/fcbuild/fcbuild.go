@@ -149,27 +149,8 @@ func (b Builder) Build(ctx context.Context, name string) (Result, error) {
 	if err := os.MkdirAll(p.Dist, 0o755); err != nil {
 		return Result{}, err
 	}
-	goCmd := b.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	cmd := exec.CommandContext(ctx, goCmd, "build",
-		"-trimpath", "-buildvcs=false", "-ldflags=-s -w",
-		"-o", p.Binary, "./functions/"+name)
-	cmd.Dir = b.Root
-	env := b.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd.Env = append(append([]string(nil), env...), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if b.Output != nil {
-		b.Output.Write(out.Bytes())
-	}
-	if err != nil {
-		return Result{}, fmt.Errorf("fcbuild: go build ./functions/%s: %w\n%s", name, err, out.Bytes())
+	if err := b.Compile(ctx, name, p.Binary); err != nil {
+		return Result{}, err
 	}
 	if err := os.Chmod(p.Binary, 0o755); err != nil {
 		return Result{}, err
@@ -189,6 +170,37 @@ func (b Builder) Build(ctx context.Context, name string) (Result, error) {
 		*f.size = st.Size()
 	}
 	return res, nil
+}
+
+// Compile builds function name exactly as it is deployed (linux/amd64, static, -trimpath, stripped)
+// into the executable out.
+func (b Builder) Compile(ctx context.Context, name, out string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("fcbuild: invalid function name %q", name)
+	}
+	goCmd := b.Go
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	cmd := exec.CommandContext(ctx, goCmd, "build",
+		"-trimpath", "-buildvcs=false", "-ldflags=-s -w",
+		"-o", out, "./functions/"+name)
+	cmd.Dir = b.Root
+	env := b.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(append([]string(nil), env...), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	if b.Output != nil {
+		b.Output.Write(buf.Bytes())
+	}
+	if err != nil {
+		return fmt.Errorf("fcbuild: go build ./functions/%s: %w\n%s", name, err, buf.Bytes())
+	}
+	return nil
 }
 
 // WriteZip writes a zip at zipPath holding the file binPath as a single entry named Handler, with mode
