@@ -22,11 +22,11 @@ type Fetcher func(ctx context.Context, prefix string) (Token, error)
 type Cache struct {
 	// Fetch obtains credentials. Required.
 	Fetch Fetcher
-	// RefreshBefore starts a refresh when less than this is left (default 10 min; at most a third
-	// of the token's lifetime).
+	// RefreshBefore starts a refresh when less than this is left (default 10 min; at most half the
+	// token's lifetime).
 	RefreshBefore time.Duration
-	// MinRemaining: no token with less than this left is ever handed out (default 5 min; at most a
-	// quarter of the token's lifetime).
+	// MinRemaining: no token with less than this left is ever handed out, whatever its lifetime
+	// (default 5 min), so a client always has time to upload with it.
 	MinRemaining time.Duration
 	// FetchTimeout bounds one refresh including its retries (default 8 s).
 	FetchTimeout time.Duration
@@ -84,7 +84,7 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 		e = &entry{}
 		c.entries[prefix] = e
 	}
-	if c.usable(e.tok, e.issued, now) {
+	if c.usable(e.tok, now) {
 		if e.tok.Expiration.Sub(now) <= c.refreshBefore(e.tok, e.issued) && e.flight == nil && !now.Before(e.retryAt) {
 			c.start(ctx, prefix, e)
 		}
@@ -128,7 +128,7 @@ func (c *Cache) start(ctx context.Context, prefix string, e *entry) *flight {
 		tok, issued, err := c.fetchWithRetry(fctx, prefix)
 		c.mu.Lock()
 		now := c.now()
-		if err == nil && !c.usable(tok, issued, now) {
+		if err == nil && !c.usable(tok, now) {
 			err = &Error{Code: "ShortLived", Message: "STS issued credentials that expire too soon", Retryable: true}
 		}
 		if err != nil {
@@ -174,8 +174,8 @@ func (c *Cache) fetchWithRetry(ctx context.Context, prefix string) (Token, time.
 	}
 }
 
-func (c *Cache) usable(t Token, issued, now time.Time) bool {
-	return t.Credentials.Valid() && t.Expiration.Sub(now) > c.minRemaining(t, issued)
+func (c *Cache) usable(t Token, now time.Time) bool {
+	return t.Credentials.Valid() && t.Expiration.Sub(now) > c.minRemaining()
 }
 
 func (c *Cache) refreshBefore(t Token, issued time.Time) time.Duration {
@@ -183,15 +183,14 @@ func (c *Cache) refreshBefore(t Token, issued time.Time) time.Duration {
 	if d <= 0 {
 		d = 10 * time.Minute
 	}
-	return min(d, t.Expiration.Sub(issued)/3)
+	return min(d, t.Expiration.Sub(issued)/2)
 }
 
-func (c *Cache) minRemaining(t Token, issued time.Time) time.Duration {
-	d := c.MinRemaining
-	if d <= 0 {
-		d = 5 * time.Minute
+func (c *Cache) minRemaining() time.Duration {
+	if c.MinRemaining <= 0 {
+		return 5 * time.Minute
 	}
-	return min(d, t.Expiration.Sub(issued)/4)
+	return c.MinRemaining
 }
 
 // evict drops expired entries when the cache is full, then any idle one; c.mu is held.

@@ -225,3 +225,32 @@ func TestSessionPolicy(t *testing.T) {
 		t.Error("oversize policy accepted")
 	}
 }
+
+func TestCacheRefusesShortLivedTokens(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	c := &Cache{Now: clk.Now, Fetch: func(context.Context, string) (Token, error) {
+		return Token{Credentials: ossauth.Credentials{AccessKeyID: "STS.short", AccessKeySecret: "s", SecurityToken: "t"}, Expiration: clk.Now().Add(time.Minute)}, nil
+	}}
+	_, err := c.Get(context.Background(), "p/")
+	var se *Error
+	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &se) || se.Code != "ShortLived" {
+		t.Fatalf("err = %v, want a ShortLived refusal", err)
+	}
+}
+
+func TestCacheRefreshWindowForShortestSTSLifetime(t *testing.T) {
+	t.Parallel()
+	f := &fakeFetch{clk: newClock()}
+	c := &Cache{Now: f.clk.Now, Rand: func() float64 { return 0 }, Fetch: func(ctx context.Context, p string) (Token, error) {
+		tok, err := f.fetch(ctx, p)
+		tok.Expiration = f.clk.Now().Add(900 * time.Second) // STS's minimum DurationSeconds
+		return tok, err
+	}}
+	first, _ := c.Get(context.Background(), "p/")
+	f.clk.Add(7 * time.Minute) // 8 min left: past half-life, still above the 5 min floor
+	tok, err := c.Get(context.Background(), "p/")
+	if err != nil || tok != first {
+		t.Fatalf("got %v, %v; want the cached token while a refresh starts", tok, err)
+	}
+}
