@@ -83,8 +83,11 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 	if err := rules.CheckIntent(in); err != nil {
 		return nil, err
 	}
+	dir, _, err := fcweb.UploadDir(r, rules.Dir, s.cfg.UserHeader)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	dir := rules.Dir
 	fields := map[string]string{}
 	var conds []ossauth.Condition
 

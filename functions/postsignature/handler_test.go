@@ -172,3 +172,16 @@ func TestPostPolicyLimitsTypesAndSize(t *testing.T) {
 		t.Errorf("page %d", r.Status)
 	}
 }
+
+func TestPostPolicyPerUserPrefix(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, newTestHandler(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"}), "get_as_user")
+	var got postResponse
+	r.JSON(t, &got)
+	if r.Status != 200 || got.Dir != "uploads/alice@example.com/" || !regexp.MustCompile(`^uploads/alice@example\.com/2026/11/23/[0-9a-f]{32}\.png$`).MatchString(got.Key) {
+		t.Fatalf("%d dir %q key %q", r.Status, got.Dir, got.Key)
+	}
+	if r := invoke(t, newTestHandler(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"}), "get_json"); r.Status != 401 {
+		t.Errorf("no user: %d", r.Status)
+	}
+}

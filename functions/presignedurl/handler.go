@@ -88,10 +88,14 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	if err != nil {
 		return nil, err
 	}
+	dir, _, err := fcweb.UploadDir(r, rules.Dir, s.cfg.UserHeader)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var id [16]byte
 	rand.Read(id[:])
-	key := upload.ObjectKey(rules.Dir, in, id, now)
+	key := upload.ObjectKey(dir, in, id, now)
 
 	headers := map[string]string{}
 	req := &ossauth.Request{Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key, Header: http.Header{}}

@@ -202,3 +202,23 @@ func TestPreflightAndPage(t *testing.T) {
 		t.Errorf("page: %d %v", r.Status, r.Headers)
 	}
 }
+
+func TestPresignPerUserPrefix(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"}, staticCreds{c: testCreds})
+	r := invoke(t, h, "get_as_user")
+	var got presignResponse
+	r.JSON(t, &got)
+	if r.Status != 200 || !strings.HasPrefix(got.Key, "uploads/alice@example.com/2026/11/23/") {
+		t.Fatalf("%d key %q", r.Status, got.Key)
+	}
+	if r := invoke(t, h, "get_json"); r.Status != 401 || r.ErrorCode(t) != "unauthenticated" {
+		t.Errorf("no user: %d %s", r.Status, r.Body)
+	}
+	// With the setting off, the header is ignored: it cannot be spoofed on an anonymous trigger.
+	r = invoke(t, newTestHandler(t, nil, staticCreds{c: testCreds}), "get_as_user")
+	r.JSON(t, &got)
+	if !keyRE.MatchString(got.Key) {
+		t.Errorf("header honoured while the setting is off: %q", got.Key)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
@@ -16,8 +17,22 @@ import (
 // APIPath is the route of the credentials endpoint (the name Alibaba's published client calls).
 const APIPath = "/get_sts_token_for_oss_upload"
 
-// sessionName is the RoleSessionName of every AssumeRole; it shows in ActionTrail.
+// sessionName is the RoleSessionName of AssumeRole calls without a user; it shows in ActionTrail.
 const sessionName = "fc-oss-upload"
+
+// sessionNameFor names the session after the user a prefix belongs to ("u.alice"), so ActionTrail
+// attributes every upload; the user segment is already limited to RoleSessionName's characters.
+func sessionNameFor(dir, prefix string) string {
+	user := strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/")
+	if user == "" {
+		return sessionName
+	}
+	name := "u." + user
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
+}
 
 type credentialSource interface {
 	Credentials(ctx context.Context) (ossauth.Credentials, error)
@@ -61,7 +76,7 @@ func newHandler(cfg config.Config, creds credentialSource, now func() time.Time)
 		if err != nil {
 			return stscred.Token{}, &stscred.Error{Code: "PolicyTooLong", Message: err.Error()}
 		}
-		return client.AssumeRole(ctx, caller, stscred.AssumeRoleInput{SessionName: sessionName, Policy: policy, Duration: cfg.STSDuration})
+		return client.AssumeRole(ctx, caller, stscred.AssumeRoleInput{SessionName: sessionNameFor(cfg.Rules.Dir, prefix), Policy: policy, Duration: cfg.STSDuration})
 	}}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL})
 	if err != nil {
@@ -79,7 +94,11 @@ func newHandler(cfg config.Config, creds credentialSource, now func() time.Time)
 }
 
 func (s *server) token(w http.ResponseWriter, r *http.Request) {
-	dir := s.cfg.Rules.Dir
+	dir, _, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.UserHeader)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
 	tok, err := s.cache.Get(r.Context(), dir)
 	if err != nil {
 		fcweb.WriteError(w, r, &upload.Error{Code: upload.CodeUnavailable,

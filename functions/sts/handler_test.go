@@ -193,3 +193,21 @@ func TestRoutes(t *testing.T) {
 		t.Errorf("routes other than the token called STS %d times", st.Calls)
 	}
 }
+
+func TestTokenPerUser(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, functionRole, map[string]string{"AUTH_USER_HEADER": "X-User-Id"})
+	r := s.invoke(t, "get_as_user")
+	var got tokenResponse
+	r.JSON(t, &got)
+	if r.Status != 200 || got.Dir != "uploads/alice@example.com/" {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	req, _ := s.sts.LastRequest()
+	if req.RoleSessionName != "u.alice@example.com" || !strings.Contains(req.Policy, `"acs:oss:*:*:examplebucket/uploads/alice@example.com/*"`) {
+		t.Errorf("STS saw %+v", req)
+	}
+	if r := s.invoke(t, "get_token"); r.Status != 401 || r.ErrorCode(t) != "unauthenticated" {
+		t.Errorf("no user: %d %s", r.Status, r.Body)
+	}
+}

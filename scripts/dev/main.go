@@ -11,6 +11,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -21,7 +23,20 @@ import (
 	"syscall"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/jwtauth"
 )
+
+func loadJWT(path string) (func(*http.Request) (map[string]string, error), error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cfg jwtauth.Config
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return jwtauth.New(cfg, nil)
+}
 
 type settings map[string]string
 
@@ -42,6 +57,7 @@ func main() {
 	data := flag.String("data", filepath.Join(devstack.Root(), ".localstack", "data"), "where the local OSS stores uploads")
 	real := flag.Bool("real", false, "run the functions against Alibaba Cloud with the OSS_* settings and ALIBABA_CLOUD_* credentials of this environment")
 	verbose := flag.Bool("v", false, "log every request of the emulator, the fake STS and the local OSS")
+	jwtConfig := flag.String("jwt", "", "emulate FC's JWT trigger authentication with this authConfig JSON file ({\"jwks\":…,\"tokenLookup\":…,\"claimPassBy\":…}); pair it with -set AUTH_USER_HEADER=<claim header>")
 	flag.Var(env, "set", "a function setting KEY=VALUE (repeatable), e.g. -set OSS_MAX_SIZE_BYTES=1048576")
 	flag.Parse()
 
@@ -63,6 +79,14 @@ func main() {
 			fmt.Fprintln(os.Stderr, "dev:", err)
 			os.Exit(1)
 		}
+	}
+	if *jwtConfig != "" {
+		auth, err := loadJWT(*jwtConfig)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dev:", err)
+			os.Exit(1)
+		}
+		opts.Authorize = func(_ string, r *http.Request) (map[string]string, error) { return auth(r) }
 	}
 	s, err := devstack.Start(ctx, opts)
 	if err != nil {

@@ -28,6 +28,8 @@ type Config struct {
 
 	CORSOrigins   []string
 	DemoAliOSSURL string
+	// UserHeader names the header with the caller's user id (passed by FC's JWT auth); "" = off.
+	UserHeader string
 }
 
 // Limits enforced on settings.
@@ -42,6 +44,7 @@ var (
 	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 	regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 	roleRE   = regexp.MustCompile(`^acs:ram::[0-9]+:role/[A-Za-z0-9._\-/]+$`)
+	headerRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 	typeRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
 )
 
@@ -124,6 +127,10 @@ func Load(function string, getenv func(string) string) (Config, error) {
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	c.DemoAliOSSURL = l.str("DEMO_ALIOSS_URL")
+	c.UserHeader = l.str("AUTH_USER_HEADER")
+	if c.UserHeader != "" && !headerRE.MatchString(c.UserHeader) {
+		l.fail("AUTH_USER_HEADER", "%q is not a header name like X-User-Id", c.UserHeader)
+	}
 	if err := errors.Join(l.errs...); err != nil {
 		return c, fmt.Errorf("config: invalid settings for function %s:\n%w", function, err)
 	}

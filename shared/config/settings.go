@@ -53,5 +53,6 @@ var Settings = []Setting{
 	{Name: "OSS_SIGNATURE_EXPIRES_SECONDS", Functions: signers, Default: "600", Doc: "Lifetime of POST policies and presigned URLs, 1 to 604800 seconds."},
 	{Name: "OSS_FORBID_OVERWRITE", Functions: signers, Default: "false", Doc: "true to make uploads fail with FileAlreadyExists instead of replacing an object (clients must then send x-oss-forbid-overwrite: true, which the responses list)."},
 	{Name: "CORS_ALLOWED_ORIGINS", Doc: "Comma-separated origins (https://app.example.com) that may call the function from a browser; empty allows same-origin pages only; * allows any."},
+	{Name: "AUTH_USER_HEADER", Doc: "Header that carries the signed-in user, as FC's JWT trigger authentication passes a claim (claimPassBy), e.g. X-User-Id; every authorization is then scoped to <prefix><user>/. Set it only with authType jwt: on an anonymous trigger anyone could send the header."},
 	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: DefaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
 }

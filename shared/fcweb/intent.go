@@ -68,3 +68,21 @@ func bodyError(err error) error {
 	}
 	return upload.Errorf(upload.CodeInvalidArgument, "request body is not valid: %v", err)
 }
+
+// UploadDir returns the prefix this request may upload under: dir, or with a user header configured,
+// dir + the sanitised user that FC's JWT authentication passed in that header (and the user segment
+// alone, for naming). A missing user is unauthenticated.
+func UploadDir(r *http.Request, dir, userHeader string) (prefix, user string, err error) {
+	if userHeader == "" {
+		return dir, "", nil
+	}
+	u := strings.TrimSpace(r.Header.Get(userHeader))
+	if u == "" {
+		return "", "", upload.Errorf(upload.CodeUnauthenticated, "sign in first: the request carries no user (the trigger passes it in %s)", userHeader)
+	}
+	prefix, err = upload.UserDir(dir, u)
+	if err != nil {
+		return "", "", err
+	}
+	return prefix, strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/"), nil
+}
