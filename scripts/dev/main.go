@@ -12,10 +12,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
