@@ -1,4 +1,3 @@
-// Package templates holds the demo pages the functions serve at GET /, embedded in the binaries.
 package templates
 
 import (
@@ -8,23 +7,62 @@ import (
 	"html/template"
 )
 
-//go:embed *.html
+//go:embed index.html
 var files embed.FS
 
-var pages = template.Must(template.ParseFS(files, "*.html"))
+var pages = template.Must(template.ParseFS(files, "index.html"))
 
 // PageData is what a page needs to know about the function serving it.
 type PageData struct {
-	// Function is sts, postsignature or presignedurl.
+	// Function is sts, postsignature or presignedurl. Required.
 	Function string
-	// AliOSSURL is where the STS page loads the ali-oss browser build from.
+	// AliOSSURL is where the STS page loads the ali-oss browser build from (the public CDN in
+	// production, the copy from scripts/node on the local stack). Only the sts page uses it; when
+	// it is empty that page says the setting is missing instead of uploading.
 	AliOSSURL string
 }
 
-// Page renders the demo page of data.Function.
+// flow is the wording and the API of one upload flow.
+type flow struct {
+	Title   string // short name of the flow
+	Summary string // one sentence on how the page uploads
+	API     string // the function's API path, absolute from the origin root
+}
+
+var flows = map[string]flow{
+	"sts": {
+		Title:   "STS temporary credentials",
+		Summary: "The page asks the function for temporary credentials that may only upload under one prefix, then uploads with ali-oss: small files in one PUT, large files in parts that are retried and resumed.",
+		API:     "/get_sts_token_for_oss_upload",
+	},
+	"postsignature": {
+		Title:   "V4 POST policy",
+		Summary: "For each file the page asks the function for a signed POST policy bound to the file's key, size and type, then posts a form straight to the bucket.",
+		API:     "/get_post_signature_for_oss_upload",
+	},
+	"presignedurl": {
+		Title:   "V4 presigned PUT URL",
+		Summary: "For each file the page asks the function for a presigned URL bound to the file's key, size and type, then PUTs the file with exactly the signed headers.",
+		API:     "/get_presigned_url_for_oss_upload",
+	},
+}
+
+// view is what index.html renders.
+type view struct {
+	PageData
+	Flow flow
+}
+
+// Page renders the demo page of data.Function: a self-contained HTML page (inline CSS and JS)
+// that uploads the files a person picks straight to OSS with the authorization that function
+// hands out. It fails for a function without a page.
 func Page(data PageData) ([]byte, error) {
+	f, ok := flows[data.Function]
+	if !ok {
+		return nil, fmt.Errorf("templates: no demo page for function %q", data.Function)
+	}
 	var b bytes.Buffer
-	if err := pages.ExecuteTemplate(&b, "index.html", data); err != nil {
+	if err := pages.ExecuteTemplate(&b, "index.html", view{PageData: data, Flow: f}); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	return b.Bytes(), nil

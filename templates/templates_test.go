@@ -1,0 +1,98 @@
+package templates
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const cdn = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
+
+func render(t *testing.T, d PageData) string {
+	t.Helper()
+	b, err := Page(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestPages(t *testing.T) {
+	for fn, f := range flows {
+		t.Run(fn, func(t *testing.T) {
+			page := render(t, PageData{Function: fn, AliOSSURL: cdn})
+			for _, want := range []string{
+				`<meta name="viewport" content="width=device-width, initial-scale=1">`,
+				`<html lang="en">`,
+				`data-flow="` + fn + `"`,
+				`data-api="` + f.API + `"`,
+				`<label for="file">`,
+				`<input id="file" name="file" type="file" multiple`,
+				`<button id="upload" class="primary" type="submit">`,
+				`role="status" aria-live="polite"`,
+				f.Title,
+			} {
+				if !strings.Contains(page, want) {
+					t.Errorf("page lacks %s", want)
+				}
+			}
+			scripts := regexp.MustCompile(`<script src="([^"]*)"`).FindAllStringSubmatch(page, -1)
+			if fn == "sts" {
+				if len(scripts) != 1 || scripts[0][1] != cdn {
+					t.Errorf("sts page loads %v, want only ali-oss from %s", scripts, cdn)
+				}
+			} else if len(scripts) != 0 {
+				t.Errorf("%s page loads %v, want no external script", fn, scripts)
+			}
+			// Nothing else is fetched from elsewhere: no stylesheet, font, image or frame.
+			if m := regexp.MustCompile(`<(link|img|iframe)\b|@import|url\(`).FindString(page); m != "" {
+				t.Errorf("page fetches an asset: %s", m)
+			}
+			// Binaries stay small; the page is inline HTML, CSS and JS only.
+			if len(page) > 64<<10 {
+				t.Errorf("page is %d bytes", len(page))
+			}
+		})
+	}
+}
+
+func TestUnknownFunction(t *testing.T) {
+	if _, err := Page(PageData{Function: "upload"}); err == nil {
+		t.Fatal("no error for a function without a page")
+	}
+	if _, err := Page(PageData{}); err == nil {
+		t.Fatal("no error for an empty function")
+	}
+}
+
+func TestAliOSSURL(t *testing.T) {
+	// Without a URL the sts page loads nothing and says what to set (in its script).
+	page := render(t, PageData{Function: "sts"})
+	if strings.Contains(page, "<script src=") || !strings.Contains(page, "DEMO_ALIOSS_URL") {
+		t.Error("sts page without AliOSSURL")
+	}
+	// The URL is escaped as a URL in an attribute: it cannot run script or break out.
+	page = render(t, PageData{Function: "sts", AliOSSURL: `javascript:alert(1)`})
+	if strings.Contains(page, `src="javascript:`) {
+		t.Error("javascript: URL rendered as the script source")
+	}
+	page = render(t, PageData{Function: "sts", AliOSSURL: `https://cdn.example/x.js"><script>alert(1)</script>`})
+	if strings.Contains(page, `"><script>alert(1)`) {
+		t.Error("AliOSSURL breaks out of the attribute")
+	}
+	// The other pages ignore it.
+	if page := render(t, PageData{Function: "presignedurl", AliOSSURL: cdn}); strings.Contains(page, cdn) {
+		t.Error("presignedurl page mentions ali-oss")
+	}
+}
+
+func ExamplePage() {
+	page, err := Page(PageData{Function: "presignedurl"})
+	if err != nil {
+		panic(err)
+	}
+	title := regexp.MustCompile(`<title>(.*)</title>`).FindSubmatch(page)
+	fmt.Println(string(title[1]))
+	// Output: Upload to OSS · V4 presigned PUT URL
+}
