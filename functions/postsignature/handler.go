@@ -43,6 +43,9 @@ type server struct {
 	cfg   config.Config
 	creds credentialSource
 	now   func() time.Time
+	// signer keeps the V4 signing key of each credential for the day: one derivation per
+	// credential instead of one per request.
+	signer ossauth.Signer
 }
 
 func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
@@ -130,7 +133,7 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		return nil, &upload.Error{Code: upload.CodeUnavailable, Message: "signing credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
 	}
 	exp := now.Add(rules.Expires)
-	signed, err := ossauth.SignPostPolicyV4(creds, s.cfg.Bucket, s.cfg.Region, ossauth.Policy{Expiration: exp, Conditions: conds}, now)
+	signed, err := s.signer.SignPostPolicyV4(creds, s.cfg.Bucket, s.cfg.Region, ossauth.Policy{Expiration: exp, Conditions: conds}, now)
 	if err != nil {
 		return nil, err
 	}

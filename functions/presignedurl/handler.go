@@ -37,6 +37,9 @@ type server struct {
 	cfg   config.Config
 	creds credentialSource
 	now   func() time.Time
+	// signer keeps the V4 signing key of each credential for the day: one derivation per
+	// credential instead of one per request.
+	signer ossauth.Signer
 }
 
 func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
@@ -119,7 +122,7 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	if err != nil {
 		return nil, &upload.Error{Code: upload.CodeUnavailable, Message: "signing credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
 	}
-	q, err := ossauth.PresignV4(creds, req, ossauth.PresignV4Options{Region: s.cfg.Region, Expires: rules.Expires, AdditionalHeaders: additional}, now)
+	q, err := s.signer.PresignV4(creds, req, ossauth.PresignV4Options{Region: s.cfg.Region, Expires: rules.Expires, AdditionalHeaders: additional}, now)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -104,8 +105,15 @@ func Request(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request, er
 		return nil, upload.Errorf(upload.CodeInvalidArgument, "request is not valid: %v", err)
 	}
 	if ev.Headers != nil {
-		for k, v := range *ev.Headers {
-			r.Header.Set(k, v)
+		// Sorted, and added rather than set: names that differ only in case keep every value,
+		// in a fixed order, so nothing depends on map order (see UploadDir).
+		names := make([]string, 0, len(*ev.Headers))
+		for k := range *ev.Headers {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			r.Header.Add(k, (*ev.Headers)[k])
 		}
 	}
 	r.Host = r.Header.Get("Host")

@@ -76,6 +76,10 @@ func UploadDir(r *http.Request, dir, userHeader string) (prefix, user string, er
 	if userHeader == "" {
 		return dir, "", nil
 	}
+	vals := r.Header.Values(userHeader)
+	if len(vals) > 1 {
+		return "", "", upload.Errorf(upload.CodeUnauthenticated, "the request carries more than one %s header", userHeader)
+	}
 	u := strings.TrimSpace(r.Header.Get(userHeader))
 	if u == "" {
 		return "", "", upload.Errorf(upload.CodeUnauthenticated, "sign in first: the request carries no user (the trigger passes it in %s)", userHeader)

@@ -6,47 +6,129 @@ import (
 	"time"
 )
 
-var benchCreds = Credentials{AccessKeyID: "STS.NUexampleexample", AccessKeySecret: "exampleSecretExampleSecret12", SecurityToken: "CAIS" + string(make([]byte, 600))}
+// benchCreds are temporary credentials shaped like real STS ones: a 600-character base64 token
+// (letters, digits, '+', '/', '=': the characters that URL escaping has to encode).
+var benchCreds = Credentials{
+	AccessKeyID:     "STS.NUexampleexample1234567",
+	AccessKeySecret: "9bXKzQ7uVrJ1pT3mW8sLcE5aYdF2hG6nBoR4iK0t",
+	SecurityToken: "CAIS5nO5ItyLyyHFLkPKV2JUEYMljr3GViUvJkQ2k+wX59716EWSugPET6toypWZixmBXw77lIlRRYwuWTkwSsV44+z1" +
+		"JqbExLirlS0YYEyIr5Hixh3BoY5TeoC0o1b1eDqLZRRvwTukfHMjGu+fx+drilukh9ykKak9moMBOLYj6lGjUTCJ8blnBN9jeIX8Ft" +
+		"ivIACLGArMXP94l6wmMAEUGU7Nj52nLD8/yXFL97VgPpE9gTwRm+G7GZxYnHRbM5covXNhPR/5VNayMjCTUU0y6zk3AiYV6r52FiJK" +
+		"mHfsmeqa73Lj7JRkU9PJpanyDCHPMjpYS8MfWX3bPui2l1xLukrWCJZgAEyHpPupr+xhKdPBgD4CU4IXMlpjw84dOaxThW5MHAV5t6o5" +
+		"8YIdBX0ZIq1O8KWUSpZpcAJYJu0ErFm2hKUoFbAsH0oGc6RwTQ4tZOPPAkKjOBW5munf9IQyEbjAsDZoVXxdKB5FVxyKqLsoWPpq9Y+K" +
+		"zOWCW82HYONdTVmZaJzwaoxu9y1/wXAyDOFa+/n0knV774C+pcl2DVxkZe6wE7on+bzlu3TG1Z9wmi1EweVjmOA4qRmJEURWGh8aBoQ==",
+}
 
+var benchNow = time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
+
+const benchKey = "uploads/2026/11/23/6b1c0c1e9f2a4d3c8e7f0a1b2c3d4e5f.png"
+
+func benchPresignRequest() *Request {
+	return &Request{Method: "PUT", Bucket: "examplebucket", Key: benchKey, Header: http.Header{"Content-Type": {"image/png"}}}
+}
+
+func benchPolicy() Policy {
+	return Policy{Expiration: benchNow.Add(10 * time.Minute), Conditions: []Condition{
+		Eq("key", benchKey), ContentLengthRange(0, 100<<20), Eq("content-type", "image/png"),
+	}}
+}
+
+// BenchmarkPresignV4 derives the signing key on every call (the package function).
 func BenchmarkPresignV4(b *testing.B) {
-	now := time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
-		r := &Request{Method: "PUT", Bucket: "examplebucket", Key: "uploads/2026/11/23/6b1c0c1e9f2a4d3c8e7f0a1b2c3d4e5f.png", Header: http.Header{"Content-Type": {"image/png"}}}
-		if _, err := PresignV4(benchCreds, r, PresignV4Options{Region: "cn-hangzhou", Expires: 10 * time.Minute}, now); err != nil {
+		if _, err := PresignV4(benchCreds, benchPresignRequest(), PresignV4Options{Region: "cn-hangzhou", Expires: 10 * time.Minute}, benchNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignerPresignV4 is what a warm handler does: the signing key comes from the cache.
+func BenchmarkSignerPresignV4(b *testing.B) {
+	var s Signer
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.PresignV4(benchCreds, benchPresignRequest(), PresignV4Options{Region: "cn-hangzhou", Expires: 10 * time.Minute}, benchNow); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkSignPostPolicyV4(b *testing.B) {
-	now := time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
-	p := Policy{Expiration: now.Add(10 * time.Minute), Conditions: []Condition{
-		Eq("key", "uploads/2026/11/23/6b1c0c1e9f2a4d3c8e7f0a1b2c3d4e5f.png"), ContentLengthRange(0, 100<<20), Eq("content-type", "image/png"),
-	}}
+	p := benchPolicy()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := SignPostPolicyV4(benchCreds, "examplebucket", "cn-hangzhou", p, now); err != nil {
+		if _, err := SignPostPolicyV4(benchCreds, "examplebucket", "cn-hangzhou", p, benchNow); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkPresignV1(b *testing.B) {
-	exp := time.Date(2026, 11, 23, 8, 40, 0, 0, time.UTC)
+func BenchmarkSignerSignPostPolicyV4(b *testing.B) {
+	var s Signer
+	p := benchPolicy()
 	b.ReportAllocs()
 	for b.Loop() {
-		r := &Request{Method: "PUT", Bucket: "examplebucket", Key: "uploads/a.png", Header: http.Header{"Content-Type": {"image/png"}}}
+		if _, err := s.SignPostPolicyV4(benchCreds, "examplebucket", "cn-hangzhou", p, benchNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignerParallel measures the cache under contention (b.RunParallel, GOMAXPROCS goroutines).
+func BenchmarkSignerPresignV4Parallel(b *testing.B) {
+	var s Signer
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.PresignV4(benchCreds, benchPresignRequest(), PresignV4Options{Region: "cn-hangzhou", Expires: 10 * time.Minute}, benchNow); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkPresignV1(b *testing.B) {
+	exp := benchNow.Add(10 * time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := &Request{Method: "PUT", Bucket: "examplebucket", Key: benchKey, Header: http.Header{"Content-Type": {"image/png"}}}
 		if _, err := PresignV1(benchCreds, r, exp); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkSigningKey(b *testing.B) {
-	now := time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
+func BenchmarkEncodeQuery(b *testing.B) {
+	q, err := PresignV4(benchCreds, benchPresignRequest(), PresignV4Options{Region: "cn-hangzhou", Expires: 10 * time.Minute}, benchNow)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		SigningKey(benchCreds.AccessKeySecret, now, "cn-hangzhou")
+		EncodeQuery(q)
+	}
+}
+
+func BenchmarkSigningKey(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		SigningKey(benchCreds.AccessKeySecret, benchNow, "cn-hangzhou")
+	}
+}
+
+func BenchmarkSignerSigningKey(b *testing.B) {
+	var s Signer
+	b.ReportAllocs()
+	for b.Loop() {
+		s.signingKey(benchCreds.AccessKeySecret, benchNow, "cn-hangzhou")
+	}
+}
+
+func BenchmarkEscapeQueryToken(b *testing.B) {
+	b.SetBytes(int64(len(benchCreds.SecurityToken)))
+	b.ReportAllocs()
+	for b.Loop() {
+		EscapeQuery(benchCreds.SecurityToken)
 	}
 }

@@ -10,6 +10,11 @@
 // client must send; for a POST policy, the conditions of the policy until its expiration. Temporary
 // (STS) credentials add their security token to every signature, and what they sign dies with them.
 //
+// A Signer signs exactly as the package functions and keeps the V4 signing keys it derives (a key
+// is valid for a day per secret and region), so a function that holds one for its process derives
+// one key per credential per day instead of one per request. Its cache is the only state in the
+// package; the clock is still an argument.
+//
 // The OSS Go SDKs can presign too, but they read the clock themselves and want a client per
 // credential; this package takes the time as an argument and is checked against both SDKs
 // (differential tests) and their official vectors.

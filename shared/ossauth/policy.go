@@ -2,7 +2,6 @@ package ossauth
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,26 +49,82 @@ func ContentLengthRange(min, max int64) Condition {
 
 // MarshalJSON encodes the condition in the policy's array or object form.
 func (c Condition) MarshalJSON() ([]byte, error) {
+	v, err := c.jsonValue()
+	if err != nil {
+		return nil, err
+	}
+	return marshal(v, 64+len(c.field)+len(c.value))
+}
+
+// jsonValue returns the typed value whose encoding/json encoding is the condition.
+func (c Condition) jsonValue() (any, error) {
 	switch c.kind {
 	case "exact":
-		return marshal(map[string]string{c.field: c.value})
+		switch c.field {
+		case "bucket":
+			return exactBucket{c.value}, nil
+		case "x-oss-signature-version":
+			return exactSignatureVersion{c.value}, nil
+		case "x-oss-credential":
+			return exactCredential{c.value}, nil
+		case "x-oss-date":
+			return exactDate{c.value}, nil
+		case "x-oss-security-token":
+			return exactSecurityToken{c.value}, nil
+		}
+		return map[string]string{c.field: c.value}, nil
 	case "eq", "starts-with":
-		return marshal([]string{c.kind, "$" + c.field, c.value})
+		return [3]string{c.kind, dollar(c.field), c.value}, nil
 	case "in", "not-in":
 		vs := c.values
 		if vs == nil {
 			vs = []string{}
 		}
-		return marshal([]any{c.kind, "$" + c.field, vs})
+		return [3]any{c.kind, dollar(c.field), vs}, nil
 	case "content-length-range":
-		return marshal([]any{c.kind, c.min, c.max})
+		return [3]any{c.kind, c.min, c.max}, nil
 	}
 	return nil, fmt.Errorf("ossauth: empty policy condition")
 }
 
-// marshal encodes v as JSON without HTML escaping (OSS reads the JSON, not a browser).
-func marshal(v any) ([]byte, error) {
+// dollar returns "$"+field, without allocating for the fields handlers use.
+func dollar(field string) string {
+	switch field {
+	case "key":
+		return "$key"
+	case "content-type":
+		return "$content-type"
+	case "x-oss-forbid-overwrite":
+		return "$x-oss-forbid-overwrite"
+	}
+	return "$" + field
+}
+
+// The exact conditions every V4 policy has, as structs: encoding/json writes {"bucket":"…"} for
+// exactBucket as it does for map[string]string{"bucket": …}, without a map to build and sort.
+type (
+	exactBucket struct {
+		V string `json:"bucket"`
+	}
+	exactSignatureVersion struct {
+		V string `json:"x-oss-signature-version"`
+	}
+	exactCredential struct {
+		V string `json:"x-oss-credential"`
+	}
+	exactDate struct {
+		V string `json:"x-oss-date"`
+	}
+	exactSecurityToken struct {
+		V string `json:"x-oss-security-token"`
+	}
+)
+
+// marshal encodes v as JSON without HTML escaping (OSS reads the JSON, not a browser). sizeHint is
+// the expected length.
+func marshal(v any, sizeHint int) ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(sizeHint + 1)
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
@@ -90,15 +145,38 @@ type Policy struct {
 const PolicyTimeFormat = "2006-01-02T15:04:05.000Z"
 
 // MarshalJSON encodes {"expiration":"…","conditions":[…]}.
-func (p Policy) MarshalJSON() ([]byte, error) {
-	conds := p.Conditions
-	if conds == nil {
-		conds = []Condition{}
+func (p Policy) MarshalJSON() ([]byte, error) { return p.marshal(nil) }
+
+// policyDocument is the typed value encoding/json turns into a policy.
+type policyDocument struct {
+	Expiration string `json:"expiration"`
+	Conditions []any  `json:"conditions"`
+}
+
+// marshal encodes the policy with the conditions lead in front of p.Conditions, in one pass of
+// encoding/json over typed values: every string in it, user input included, is a JSON string
+// written by encoding/json, so none can add or change a condition.
+func (p Policy) marshal(lead []Condition) ([]byte, error) {
+	var exp [32]byte
+	doc := policyDocument{
+		Expiration: string(p.Expiration.UTC().AppendFormat(exp[:0], PolicyTimeFormat)),
+		Conditions: make([]any, 0, len(lead)+len(p.Conditions)),
 	}
-	return marshal(struct {
-		Expiration string      `json:"expiration"`
-		Conditions []Condition `json:"conditions"`
-	}{p.Expiration.UTC().Format(PolicyTimeFormat), conds})
+	size := 64
+	for _, conds := range [2][]Condition{lead, p.Conditions} {
+		for _, c := range conds {
+			v, err := c.jsonValue()
+			if err != nil {
+				return nil, err
+			}
+			doc.Conditions = append(doc.Conditions, v)
+			size += 32 + len(c.field) + len(c.value)
+			for _, s := range c.values {
+				size += 3 + len(s)
+			}
+		}
+	}
+	return marshal(&doc, size)
 }
 
 // PostPolicyV4 is what a browser form needs to upload with a V4-signed policy: each field is sent
@@ -121,6 +199,10 @@ var ErrPolicyExpiration = errors.New("ossauth: policy expiration must be after n
 // temporary credentials, x-oss-security-token) in front of p.Conditions. The result authorises
 // uploads that satisfy every condition until p.Expiration (and while the credentials live).
 func SignPostPolicyV4(creds Credentials, bucket, region string, p Policy, now time.Time) (PostPolicyV4, error) {
+	return signPostPolicyV4(nil, creds, bucket, region, p, now)
+}
+
+func signPostPolicyV4(s *Signer, creds Credentials, bucket, region string, p Policy, now time.Time) (PostPolicyV4, error) {
 	if !creds.Valid() {
 		return PostPolicyV4{}, ErrNoCredential
 	}
@@ -130,28 +212,29 @@ func SignPostPolicyV4(creds Credentials, bucket, region string, p Policy, now ti
 	if !p.Expiration.After(now) || p.Expiration.Sub(now) > MaxPresignExpiry {
 		return PostPolicyV4{}, ErrPolicyExpiration
 	}
-	out := PostPolicyV4{
-		SignatureVersion: AlgorithmV4,
-		Credential:       Credential(creds.AccessKeyID, now, region),
-		Date:             now.UTC().Format(DateFormatV4),
-		SecurityToken:    creds.SecurityToken,
-	}
-	conds := []Condition{
+	var buf [160]byte
+	out := PostPolicyV4{SignatureVersion: AlgorithmV4, SecurityToken: creds.SecurityToken}
+	// One statement each: buf is reused, and conversions are not ordered with the calls of one
+	// expression.
+	out.Credential = string(appendCredential(buf[:0], creds.AccessKeyID, now, region))
+	out.Date = string(appendDateV4(buf[:0], now))
+	lead := [5]Condition{
 		Exact("bucket", bucket),
 		Exact("x-oss-signature-version", out.SignatureVersion),
 		Exact("x-oss-credential", out.Credential),
 		Exact("x-oss-date", out.Date),
 	}
+	n := 4
 	if creds.SecurityToken != "" {
-		conds = append(conds, Exact("x-oss-security-token", creds.SecurityToken))
+		lead[4] = Exact("x-oss-security-token", creds.SecurityToken)
+		n++
 	}
-	signed := Policy{Expiration: p.Expiration, Conditions: append(conds, p.Conditions...)}
-	doc, err := signed.MarshalJSON()
+	doc, err := p.marshal(lead[:n])
 	if err != nil {
 		return PostPolicyV4{}, err
 	}
 	out.JSON = doc
-	out.Policy = base64.StdEncoding.EncodeToString(doc)
-	out.Signature = SignWithKey(SigningKey(creds.AccessKeySecret, now, region), out.Policy)
+	key := s.signingKey(creds.AccessKeySecret, now, region)
+	out.Policy, out.Signature = signBase64(key[:], doc)
 	return out, nil
 }

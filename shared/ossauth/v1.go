@@ -6,7 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,61 +29,91 @@ var subResourcesV1 = map[string]bool{
 // Expires value in Unix seconds (presigned URL). extraSubResources names query parameters to sign
 // beyond OSS's list (for example "resourceGroup").
 func StringToSignV1(r *Request, date string, extraSubResources ...string) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(r.Header.Get("Content-MD5"))
-	b.WriteByte('\n')
-	b.WriteString(r.Header.Get("Content-Type"))
-	b.WriteByte('\n')
-	b.WriteString(date)
-	b.WriteByte('\n')
+	return string(appendStringToSignV1(nil, r, date, extraSubResources))
+}
 
-	type kv struct{ k, v string }
-	var hs []kv
+func appendStringToSignV1(b []byte, r *Request, date string, extraSubResources []string) []byte {
+	md5, ctype := r.Header.Get("Content-MD5"), r.Header.Get("Content-Type")
+	size := len(r.Method) + len(md5) + len(ctype) + len(date) + len(r.Bucket) + len(r.Key) + 8
+	var hsArr [8]signedHeader
+	hs := hsArr[:0]
 	for k, vs := range r.Header {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, "x-oss-") {
-			hs = append(hs, kv{lk, strings.TrimSpace(strings.Join(vs, ","))})
+		k = foldName(k)
+		if hasPrefixLower(k, "x-oss-") {
+			v := joinValues(vs)
+			hs = append(hs, signedHeader{k, v})
+			size += len(k) + len(v) + 2
 		}
 	}
-	sort.Slice(hs, func(i, j int) bool { return hs[i].k < hs[j].k })
-	for _, h := range hs {
-		b.WriteString(h.k + ":" + h.v + "\n")
+	slices.SortFunc(hs, func(a, b signedHeader) int {
+		if c := compareLower(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.value, b.value)
+	})
+	var keysArr [8]string
+	keys := keysArr[:0]
+	for k, vs := range r.Query {
+		if subResourcesV1[k] || slices.Contains(extraSubResources, k) || strings.HasPrefix(k, "x-oss-") {
+			keys = append(keys, k)
+			size += len(k) + 2
+			if len(vs) > 0 {
+				size += len(vs[0])
+			}
+		}
+	}
+	slices.Sort(keys)
+	if b == nil {
+		b = make([]byte, 0, size)
 	}
 
-	b.WriteString(r.resource())
-	extra := map[string]bool{}
-	for _, e := range extraSubResources {
-		extra[e] = true
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = append(b, md5...)
+	b = append(b, '\n')
+	b = append(b, ctype...)
+	b = append(b, '\n')
+	b = append(b, date...)
+	b = append(b, '\n')
+	for _, h := range hs {
+		b = appendLower(b, h.name)
+		b = append(b, ':')
+		b = append(b, h.value...)
+		b = append(b, '\n')
 	}
-	var keys []string
-	for k := range r.Query {
-		if subResourcesV1[k] || extra[k] || strings.HasPrefix(k, "x-oss-") {
-			keys = append(keys, k)
-		}
+	b = append(b, '/')
+	if r.Bucket != "" {
+		b = append(b, r.Bucket...)
+		b = append(b, '/')
+		b = append(b, r.Key...)
 	}
-	sort.Strings(keys)
 	for i, k := range keys {
 		if i == 0 {
-			b.WriteByte('?')
+			b = append(b, '?')
 		} else {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(k)
+		b = append(b, k...)
 		if v := r.Query.Get(k); v != "" {
-			b.WriteString("=" + v)
+			b = append(b, '=')
+			b = append(b, v...)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // SignV1 returns base64(HMAC-SHA1(secret, stringToSign)), the V1 signature of a request or the
 // V1 signature of a POST policy (whose string to sign is the base64 policy itself).
 func SignV1(secret, stringToSign string) string {
+	var sig [28]byte
+	return string(appendSignatureV1(sig[:0], secret, []byte(stringToSign)))
+}
+
+func appendSignatureV1(b []byte, secret string, stringToSign []byte) []byte {
 	h := hmac.New(sha1.New, []byte(secret))
-	h.Write([]byte(stringToSign))
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+	h.Write(stringToSign)
+	var sum [sha1.Size]byte
+	return base64.StdEncoding.AppendEncode(b, h.Sum(sum[:0]))
 }
 
 // AuthorizeV1 signs r for header authorization at time now: it sets the Date header (and
@@ -97,7 +127,11 @@ func AuthorizeV1(creds Credentials, r *Request, now time.Time, extraSubResources
 	if creds.SecurityToken != "" {
 		r.Header.Set("x-oss-security-token", creds.SecurityToken)
 	}
-	return "OSS " + creds.AccessKeyID + ":" + SignV1(creds.AccessKeySecret, StringToSignV1(r, date, extraSubResources...))
+	b := make([]byte, 0, 4+len(creds.AccessKeyID)+1+28)
+	b = append(b, "OSS "...)
+	b = append(b, creds.AccessKeyID...)
+	b = append(b, ':')
+	return string(appendSignatureV1(b, creds.AccessKeySecret, appendStringToSignV1(nil, r, date, extraSubResources)))
 }
 
 // PresignV1 returns the query of a V1 presigned URL for r that expires at the given time: r.Query
@@ -106,19 +140,26 @@ func PresignV1(creds Credentials, r *Request, expires time.Time) (url.Values, er
 	if !creds.Valid() {
 		return nil, ErrNoCredential
 	}
-	q := url.Values{}
+	const added = 4
+	q := make(url.Values, len(r.Query)+added)
 	for k, v := range r.Query {
 		q[k] = append([]string(nil), v...)
 	}
-	if creds.SecurityToken != "" {
-		q.Set("security-token", creds.SecurityToken)
+	vals := make([]string, 0, added) // see presignV4
+	set := func(k, v string) {
+		vals = append(vals, v)
+		q[k] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
-	exp := strconv.FormatInt(expires.Unix(), 10)
+	if creds.SecurityToken != "" {
+		set("security-token", creds.SecurityToken)
+	}
+	var buf [32]byte
+	exp := string(strconv.AppendInt(buf[:0], expires.Unix(), 10))
 	signed := *r
 	signed.Query = q
-	sig := SignV1(creds.AccessKeySecret, StringToSignV1(&signed, exp))
-	q.Set("OSSAccessKeyId", creds.AccessKeyID)
-	q.Set("Expires", exp)
-	q.Set("Signature", sig)
+	sig := string(appendSignatureV1(buf[:0], creds.AccessKeySecret, appendStringToSignV1(nil, &signed, exp, nil)))
+	set("OSSAccessKeyId", creds.AccessKeyID)
+	set("Expires", exp)
+	set("Signature", sig)
 	return q, nil
 }

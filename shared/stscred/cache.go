@@ -128,9 +128,6 @@ func (c *Cache) start(ctx context.Context, prefix string, e *entry) *flight {
 		tok, issued, err := c.fetchWithRetry(fctx, prefix)
 		c.mu.Lock()
 		now := c.now()
-		if err == nil && !c.usable(tok, now) {
-			err = &Error{Code: "ShortLived", Message: "STS issued credentials that expire too soon", Retryable: true}
-		}
 		if err != nil {
 			f.err = errors.Join(ErrUnavailable, err)
 			e.lastErr, e.retryAt = f.err, now.Add(failBackoff)
@@ -152,6 +149,9 @@ func (c *Cache) fetchWithRetry(ctx context.Context, prefix string) (Token, time.
 		c.mu.Unlock()
 		issued := c.now()
 		tok, err := c.Fetch(ctx, prefix)
+		if err == nil && !c.usable(tok, c.now()) {
+			err = &Error{Code: "ShortLived", Message: "STS issued credentials that expire too soon", Retryable: true}
+		}
 		if err == nil {
 			return tok, issued, nil
 		}

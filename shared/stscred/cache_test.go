@@ -229,7 +229,7 @@ func TestSessionPolicy(t *testing.T) {
 func TestCacheRefusesShortLivedTokens(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	c := &Cache{Now: clk.Now, Fetch: func(context.Context, string) (Token, error) {
+	c := &Cache{Now: clk.Now, Rand: func() float64 { return 0 }, FetchTimeout: 100 * time.Millisecond, Fetch: func(context.Context, string) (Token, error) {
 		return Token{Credentials: ossauth.Credentials{AccessKeyID: "STS.short", AccessKeySecret: "s", SecurityToken: "t"}, Expiration: clk.Now().Add(time.Minute)}, nil
 	}}
 	_, err := c.Get(context.Background(), "p/")
@@ -252,5 +252,22 @@ func TestCacheRefreshWindowForShortestSTSLifetime(t *testing.T) {
 	tok, err := c.Get(context.Background(), "p/")
 	if err != nil || tok != first {
 		t.Fatalf("got %v, %v; want the cached token while a refresh starts", tok, err)
+	}
+}
+
+func TestCacheRetriesShortLivedIssuance(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	var calls atomic.Int64
+	c := &Cache{Now: clk.Now, Rand: func() float64 { return 0 }, Fetch: func(context.Context, string) (Token, error) {
+		life := time.Hour
+		if calls.Add(1) == 1 {
+			life = time.Minute // the first answer is already too close to expiry
+		}
+		return Token{Credentials: ossauth.Credentials{AccessKeyID: "STS.x", AccessKeySecret: "s", SecurityToken: "t"}, Expiration: clk.Now().Add(life)}, nil
+	}}
+	tok, err := c.Get(context.Background(), "p/")
+	if err != nil || tok.Expiration.Sub(clk.Now()) != time.Hour || calls.Load() != 2 {
+		t.Fatalf("got %v, %v after %d calls; want the second, usable token", tok, err, calls.Load())
 	}
 }
