@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"net/http"
 	"strconv"
@@ -11,16 +10,13 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
 )
 
 // APIPath is the route of the presign endpoint (the name Alibaba's published client calls).
 const APIPath = "/get_presigned_url_for_oss_upload"
-
-type credentialSource interface {
-	Credentials(ctx context.Context) (ossauth.Credentials, error)
-}
 
 // presignResponse is the JSON answer (Accept: application/json). Without it the URL alone is
 // returned as text/plain, which is what Alibaba's published client reads.
@@ -35,14 +31,14 @@ type presignResponse struct {
 
 type server struct {
 	cfg   config.Config
-	creds credentialSource
+	creds rolecred.Provider
 	now   func() time.Time
 	// signer keeps the V4 signing key of each credential for the day: one derivation per
 	// credential instead of one per request.
 	signer ossauth.Signer
 }
 
-func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
+func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -51,15 +47,7 @@ func newHandler(cfg config.Config, creds credentialSource, now func() time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return fcweb.New(fcweb.Options{
-		Function:    cfg.Function,
-		CORSOrigins: cfg.CORSOrigins,
-		Routes: []fcweb.Route{
-			{Path: "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
-			{Path: "/" + cfg.Function + "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
-			{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.presign)},
-		},
-	}), nil
+	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.presign)), nil
 }
 
 func (s *server) presign(w http.ResponseWriter, r *http.Request) {

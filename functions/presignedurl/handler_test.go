@@ -14,6 +14,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 )
 
 var (
@@ -28,7 +29,7 @@ type staticCreds struct {
 
 func (s staticCreds) Credentials(context.Context) (ossauth.Credentials, error) { return s.c, s.err }
 
-func newTestHandler(t *testing.T, env map[string]string, creds credentialSource) http.Handler {
+func newTestHandler(t *testing.T, env map[string]string, creds rolecred.Provider) http.Handler {
 	t.Helper()
 	base := map[string]string{
 		"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou",

@@ -9,6 +9,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/stscred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
@@ -34,10 +35,6 @@ func sessionNameFor(dir, prefix string) string {
 	return name
 }
 
-type credentialSource interface {
-	Credentials(ctx context.Context) (ossauth.Credentials, error)
-}
-
 // tokenResponse keeps the field names of Alibaba's published browser code (AccessKeyId,
 // AccessKeySecret, SecurityToken, Expiration) and adds where the token may upload.
 type tokenResponse struct {
@@ -59,7 +56,7 @@ type server struct {
 }
 
 // newHandler wires the function. now is the clock (nil: real).
-func newHandler(cfg config.Config, creds credentialSource, now func() time.Time) (http.Handler, error) {
+func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
 	client, err := stscred.NewClient(stscred.ClientOptions{
 		RoleARN: cfg.STSRoleARN, Region: cfg.Region, Endpoint: cfg.STSEndpoint, Network: cfg.STSNetwork,
 	})
@@ -82,15 +79,7 @@ func newHandler(cfg config.Config, creds credentialSource, now func() time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return fcweb.New(fcweb.Options{
-		Function:    cfg.Function,
-		CORSOrigins: cfg.CORSOrigins,
-		Routes: []fcweb.Route{
-			{Path: "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
-			{Path: "/" + cfg.Function + "/", Methods: []string{http.MethodGet}, Handler: fcweb.Page(page)},
-			{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.token)},
-		},
-	}), nil
+	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.token)), nil
 }
 
 func (s *server) token(w http.ResponseWriter, r *http.Request) {

@@ -124,3 +124,18 @@ func sourceIP(r *http.Request) string {
 	}
 	return strings.Trim(host, "[]")
 }
+
+// NewFunction returns the handler of one function of the bundle: its demo page at "/" and at
+// "/<function>/" (where a custom domain routes it), and its API at apiPath for GET and POST, behind
+// the edge of New.
+func NewFunction(function string, corsOrigins []string, page []byte, apiPath string, api http.Handler) http.Handler {
+	return New(Options{
+		Function:    function,
+		CORSOrigins: corsOrigins,
+		Routes: []Route{
+			{Path: "/", Methods: []string{http.MethodGet}, Handler: Page(page)},
+			{Path: "/" + function + "/", Methods: []string{http.MethodGet}, Handler: Page(page)},
+			{Path: apiPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: api},
+		},
+	})
+}

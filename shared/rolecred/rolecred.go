@@ -76,3 +76,8 @@ func deref(p *string) string {
 	}
 	return *p
 }
+
+// Provider is what handlers need of a credential source: *Source, or a fixed one in tests.
+type Provider interface {
+	Credentials(ctx context.Context) (ossauth.Credentials, error)
+}
