@@ -45,12 +45,7 @@ func appendStringToSignV1(b []byte, r *Request, date string, extraSubResources [
 			size += len(k) + len(v) + 2
 		}
 	}
-	slices.SortFunc(hs, func(a, b signedHeader) int {
-		if c := compareLower(a.name, b.name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.value, b.value)
-	})
+	sortHeaders(hs)
 	var keysArr [8]string
 	keys := keysArr[:0]
 	for k, vs := range r.Query {

@@ -135,12 +135,7 @@ func appendCanonicalRequestV4(b []byte, r *Request, additional []string) []byte 
 		hs = append(hs, signedHeader{k, v})
 		size += len(k) + len(v) + 2
 	}
-	slices.SortFunc(hs, func(a, b signedHeader) int {
-		if c := compareLower(a.name, b.name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.value, b.value)
-	})
+	sortHeaders(hs)
 	for _, a := range additional {
 		size += len(a) + 1
 	}
@@ -394,3 +389,13 @@ func presignV4(s *Signer, creds Credentials, r *Request, opts PresignV4Options, 
 // EncodeQuery encodes q for a URL with RFC 3986 escaping, sorted by key; a key with an empty
 // value is written bare, as OSS's canonical form does.
 func EncodeQuery(q url.Values) string { return encodeQuery(q, false) }
+
+// sortHeaders orders signed headers by lower-cased name (then value), as both versions sign them.
+func sortHeaders(hs []signedHeader) {
+	slices.SortFunc(hs, func(a, b signedHeader) int {
+		if c := compareLower(a.name, b.name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.value, b.value)
+	})
+}
