@@ -3,8 +3,7 @@
 package main
 
 import (
-	"fmt"
-	"os"
+	"net/http"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
@@ -12,15 +11,7 @@ import (
 )
 
 func main() {
-	cfg, err := config.Load(config.FunctionPostSignature, os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	h, err := newHandler(cfg, &rolecred.Source{}, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	fcweb.Start(h)
+	fcweb.Main(config.FunctionPostSignature, func(cfg config.Config, creds rolecred.Provider) (http.Handler, error) {
+		return newHandler(cfg, creds, nil)
+	})
 }

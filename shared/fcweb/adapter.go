@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
@@ -26,6 +28,22 @@ import (
 // Start runs h as an FC 3.0 function behind an HTTP trigger; it never returns.
 func Start(h http.Handler) {
 	fc.Start(Adapter{Handler: h}.Invoke)
+}
+
+// Main is a function's whole main: it loads the function's settings from the environment, builds
+// its handler with the function role's credentials and serves it. An invalid setting ends the
+// process (status 2) with a message naming each one to fix.
+func Main(function string, build func(config.Config, rolecred.Provider) (http.Handler, error)) {
+	cfg, err := config.Load(function, os.Getenv)
+	if err == nil {
+		var h http.Handler
+		if h, err = build(cfg, &rolecred.Source{}); err == nil {
+			Start(h)
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(2)
 }
 
 // Adapter turns HTTP trigger events into requests for Handler.
