@@ -67,14 +67,7 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) policy(r *http.Request) (*postResponse, error) {
 	rules := s.cfg.Rules
-	in, err := fcweb.ReadIntent(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := rules.CheckIntent(in); err != nil {
-		return nil, err
-	}
-	dir, _, err := fcweb.UploadDir(r, rules.Dir, s.cfg.UserHeader)
+	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.UserHeader)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +111,7 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
-		return nil, &upload.Error{Code: upload.CodeUnavailable, Message: "signing credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
+		return nil, upload.Unavailable("signing credentials", err)
 	}
 	exp := now.Add(rules.Expires)
 	signed, err := s.signer.SignPostPolicyV4(creds, s.cfg.Bucket, s.cfg.Region, ossauth.Policy{Expiration: exp, Conditions: conds}, now)

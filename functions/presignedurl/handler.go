@@ -68,18 +68,11 @@ func (s *server) presign(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	rules := s.cfg.Rules
-	in, err := fcweb.ReadIntent(r)
+	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.UserHeader)
 	if err != nil {
-		return nil, err
-	}
-	if err := rules.CheckIntent(in); err != nil {
 		return nil, err
 	}
 	ct, err := rules.ContentType(in)
-	if err != nil {
-		return nil, err
-	}
-	dir, _, err := fcweb.UploadDir(r, rules.Dir, s.cfg.UserHeader)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +101,7 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
-		return nil, &upload.Error{Code: upload.CodeUnavailable, Message: "signing credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
+		return nil, upload.Unavailable("signing credentials", err)
 	}
 	q, err := s.signer.PresignV4(creds, req, ossauth.PresignV4Options{Region: s.cfg.Region, Expires: rules.Expires, AdditionalHeaders: additional}, now)
 	if err != nil {

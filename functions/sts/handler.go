@@ -83,15 +83,14 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 }
 
 func (s *server) token(w http.ResponseWriter, r *http.Request) {
-	dir, _, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.UserHeader)
+	dir, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.UserHeader)
 	if err != nil {
 		fcweb.WriteError(w, r, err)
 		return
 	}
 	tok, err := s.cache.Get(r.Context(), dir)
 	if err != nil {
-		fcweb.WriteError(w, r, &upload.Error{Code: upload.CodeUnavailable,
-			Message: "temporary upload credentials are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second})
+		fcweb.WriteError(w, r, upload.Unavailable("temporary upload credentials", err))
 		return
 	}
 	ep := s.cfg.Endpoint

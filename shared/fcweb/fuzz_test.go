@@ -39,7 +39,7 @@ func fuzzHandler(t *testing.T) http.Handler {
 			ct, err = rules.ContentType(in)
 		}
 		if err == nil {
-			dir, _, err = UploadDir(r, rules.Dir, "X-User-Id")
+			dir, err = UploadDir(r, rules.Dir, "X-User-Id")
 		}
 		if err != nil {
 			WriteError(w, r, err)

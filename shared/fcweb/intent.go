@@ -69,24 +69,33 @@ func bodyError(err error) error {
 	return upload.Errorf(upload.CodeInvalidArgument, "request body is not valid: %v", err)
 }
 
-// UploadDir returns the prefix this request may upload under: dir, or with a user header configured,
-// dir + the sanitised user that FC's JWT authentication passed in that header (and the user segment
-// alone, for naming). A missing user is unauthenticated.
-func UploadDir(r *http.Request, dir, userHeader string) (prefix, user string, err error) {
-	if userHeader == "" {
-		return dir, "", nil
+// ReadUpload reads what a signing request asks to upload, checks it against rules, and returns it
+// with the prefix the caller may upload under (see UploadDir).
+func ReadUpload(r *http.Request, rules upload.Rules, userHeader string) (upload.Intent, string, error) {
+	in, err := ReadIntent(r)
+	if err != nil {
+		return in, "", err
 	}
-	vals := r.Header.Values(userHeader)
-	if len(vals) > 1 {
-		return "", "", upload.Errorf(upload.CodeUnauthenticated, "the request carries more than one %s header", userHeader)
+	if err := rules.CheckIntent(in); err != nil {
+		return in, "", err
+	}
+	dir, err := UploadDir(r, rules.Dir, userHeader)
+	return in, dir, err
+}
+
+// UploadDir returns the prefix this request may upload under: dir, or with a user header configured,
+// dir + the sanitised user that FC's JWT authentication passed in that header. A missing or repeated
+// user header is unauthenticated.
+func UploadDir(r *http.Request, dir, userHeader string) (string, error) {
+	if userHeader == "" {
+		return dir, nil
+	}
+	if len(r.Header.Values(userHeader)) > 1 {
+		return "", upload.Errorf(upload.CodeUnauthenticated, "the request carries more than one %s header", userHeader)
 	}
 	u := strings.TrimSpace(r.Header.Get(userHeader))
 	if u == "" {
-		return "", "", upload.Errorf(upload.CodeUnauthenticated, "sign in first: the request carries no user (the trigger passes it in %s)", userHeader)
+		return "", upload.Errorf(upload.CodeUnauthenticated, "sign in first: the request carries no user (the trigger passes it in %s)", userHeader)
 	}
-	prefix, err = upload.UserDir(dir, u)
-	if err != nil {
-		return "", "", err
-	}
-	return prefix, strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/"), nil
+	return upload.UserDir(dir, u)
 }

@@ -56,3 +56,10 @@ func AsError(err error) *Error {
 	}
 	return &Error{Code: CodeInternal, Message: "internal error", Err: err}
 }
+
+// Unavailable is the error for credentials that cannot be had right now (STS down or throttled, no
+// role credentials): what names them for the client, err is the cause for logs; clients are told to
+// retry after 2 seconds.
+func Unavailable(what string, err error) *Error {
+	return &Error{Code: CodeUnavailable, Message: what + " are unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
+}
