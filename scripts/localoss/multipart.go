@@ -185,17 +185,11 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	if r.ContentLength > s.maxSize {
-		return errTooLarge(s.maxSize)
-	}
-	in, err := s.store.ingest(r.Body, s.maxSize)
+	in, err := s.ingestBody(r)
 	if err != nil {
 		return err
 	}
 	defer in.discard()
-	if err := checkContentMD5(r.Header.Get("Content-MD5"), in.md5); err != nil {
-		return err
-	}
 	p := part{PartNumber: n, ETag: etagOf(in.md5), MD5: in.md5, Size: in.size, CRC64: in.crc, LastModified: c.now.UTC()}
 	pj, err := json.Marshal(p)
 	if err != nil {

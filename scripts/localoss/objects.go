@@ -52,17 +52,11 @@ func checkContentMD5(header string, sum []byte) *Error {
 }
 
 func (s *Server) putObject(w http.ResponseWriter, r *http.Request, c *call) error {
-	if r.ContentLength > s.maxSize {
-		return errTooLarge(s.maxSize)
-	}
-	in, err := s.store.ingest(r.Body, s.maxSize)
+	in, err := s.ingestBody(r)
 	if err != nil {
 		return err
 	}
 	defer in.discard()
-	if err := checkContentMD5(r.Header.Get("Content-MD5"), in.md5); err != nil {
-		return err
-	}
 	meta := metaFromHeader(c.key, r.Header)
 	if meta.ContentType == "" {
 		meta.ContentType = "application/octet-stream"
@@ -126,4 +120,21 @@ func (s *Server) deleteObject(w http.ResponseWriter, c *call) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// ingestBody stores a PUT body (object or part) in a temp file: refused up front when its declared
+// length is over the limit, and checked against its Content-MD5. The caller discards it.
+func (s *Server) ingestBody(r *http.Request) (*ingested, error) {
+	if r.ContentLength > s.maxSize {
+		return nil, errTooLarge(s.maxSize)
+	}
+	in, err := s.store.ingest(r.Body, s.maxSize)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkContentMD5(r.Header.Get("Content-MD5"), in.md5); err != nil {
+		in.discard()
+		return nil, err
+	}
+	return in, nil
 }
