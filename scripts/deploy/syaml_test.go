@@ -132,11 +132,7 @@ func schemaAt(t testing.TB, file, pointer string) *jsonschema.Schema {
 }
 
 func fc3Schema(t testing.TB) string {
-	p := filepath.Join(repoRoot(t), "..", "shared", "fc3", "schema.json")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("fc3 schema (../shared/fc3/schema.json from the repo root): %v", err)
-	}
-	return filepath.Clean(p)
+	return filepath.Join(repoRoot(t), "scripts", "deploy", "testdata", "fc3", "schema.json")
 }
 
 func domainSchema(t testing.TB) string {

@@ -1,0 +1,3 @@
+// Package selfcontained tests the repository itself: no tracked file names a path outside it, so a
+// fresh clone with nothing beside it builds and tests (.ci/run runs the suite in such a clone).
+package selfcontained
