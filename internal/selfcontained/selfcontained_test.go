@@ -81,7 +81,7 @@ func TestOutsidePatternsMatch(t *testing.T) {
 	// Built from pieces so that this file does not name them itself.
 	up, ref := strings.Repeat(".", 2), "sha"+"red"
 	for _, s := range []string{`filepath.Join(root, "` + up + `", "` + ref + `")`, up + "/" + ref + "/fc3/schema.json",
-		up + "/" + up + "/" + up + "/" + ref + "/reference/x.md", "/wor"+"k/" + ref + "/reference/oss-signatures.md"} {
+		up + "/" + up + "/" + up + "/" + ref + "/reference/x.md", "/wor" + "k/" + ref + "/reference/oss-signatures.md"} {
 		if !outside.MatchString(s) {
 			t.Errorf("%q not caught", s)
 		}
