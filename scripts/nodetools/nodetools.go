@@ -26,12 +26,8 @@ func Modules() string { return filepath.Join(Dir(), "node_modules") }
 // node_modules folder. It needs node and npm on PATH.
 func Ensure() (string, error) {
 	mods := Modules()
-	if installed(mods) {
-		return mods, nil
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		return "", fmt.Errorf("nodetools: npm is not on PATH (install Node.js 18+): %w", err)
-	}
+	// The check takes the lock too: npm ci writes the files installed() looks for before it has
+	// finished, so another test binary must not see a half-installed node_modules as ready.
 	lock, err := os.OpenFile(filepath.Join(Dir(), ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return "", err
@@ -43,6 +39,9 @@ func Ensure() (string, error) {
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	if installed(mods) {
 		return mods, nil
+	}
+	if _, err := exec.LookPath("npm"); err != nil {
+		return "", fmt.Errorf("nodetools: npm is not on PATH (install Node.js 18+): %w", err)
 	}
 	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
 	cmd.Dir = Dir()
