@@ -34,6 +34,10 @@ type Options struct {
 	Region string
 	// Now is the clock used for expiry and skew checks. Optional; nil means time.Now.
 	Now func() time.Time
+	// Cnames maps custom domains bound to a bucket (host name without port, lower case) to that
+	// bucket: a request to one is addressed like a virtual-hosted one, the whole path being the key.
+	// Optional.
+	Cnames map[string]string
 	// AllowedOrigins are the CORS origins answered, exact values or "*". Optional; nil or empty
 	// means "*".
 	AllowedOrigins []string
@@ -54,6 +58,7 @@ type Server struct {
 	buckets    map[string]bool
 	region     string
 	now        func() time.Time
+	cnames     map[string]string
 	origins    []string
 	publicRead bool
 	maxSize    int64
@@ -97,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		buckets:    map[string]bool{},
 		region:     region,
 		now:        opts.Now,
+		cnames:     opts.Cnames,
 		origins:    opts.AllowedOrigins,
 		publicRead: opts.PublicRead,
 		maxSize:    opts.MaxObjectSize,
@@ -281,10 +287,18 @@ func (s *Server) authorize(k *localcred.Key, op, bucket, key string) *Error {
 	return nil
 }
 
-// route finds the bucket and key: virtual-host style when the Host is <bucket>.<anything> for a
-// served bucket, path style (/<bucket>/<key>) otherwise. ok is false for a service-level request.
+// route finds the bucket and key: the bound bucket for a custom domain (Options.Cnames),
+// virtual-host style when the Host is <bucket>.<anything> for a served bucket, path style
+// (/<bucket>/<key>) otherwise. ok is false for a service-level request.
 func (s *Server) route(r *http.Request) (bucket, key string, ok bool) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if b := s.cnames[strings.ToLower(host)]; b != "" {
+		return b, path, true
+	}
 	if b := s.virtualHostBucket(r.Host); b != "" {
 		return b, path, true
 	}

@@ -93,3 +93,41 @@ func Invoke(t testing.TB, h http.Handler, ev events.HTTPTriggerEvent, creds ossa
 	}
 	return r
 }
+
+// Request is what a test sends through an HTTP trigger.
+type Request struct {
+	Method  string            // default GET
+	Path    string            // the function's route, e.g. "/get_sts_token_for_oss_upload"
+	Query   map[string]string // queryParameters
+	Headers map[string]string
+	Body    string // sent as is (isBase64Encoded false)
+}
+
+// Event returns the HTTP trigger event FC delivers for r, with the request context FC fills in
+// (account, domain, source IP, request ID, time) set to fixed values.
+func Event(r Request) events.HTTPTriggerEvent {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	str := func(s string) *string { return &s }
+	f := false
+	headers := map[string]string{}
+	for k, v := range r.Headers {
+		headers[k] = v
+	}
+	query := map[string]string{}
+	for k, v := range r.Query {
+		query[k] = v
+	}
+	ev := events.HTTPTriggerEvent{
+		Version: str("v1"), RawPath: str(r.Path), Body: str(r.Body), IsBase64Encoded: &f,
+		Headers: &headers, QueryParameters: &query,
+	}
+	c := &ev.TriggerContext
+	c.AccountId, c.DomainName, c.DomainPrefix = str("1234567890123456"), str("fn-abcdefgh.cn-hangzhou.fcapp.run"), str("fn-abcdefgh")
+	c.Http.Method, c.Http.Path, c.Http.Protocol = str(method), str(r.Path), str("HTTP/1.1")
+	c.Http.SourceIp, c.Http.UserAgent = str("203.0.113.7"), str("fcwebtest")
+	c.RequestId, c.Time, c.TimeEpoch = str("1-64f6cd87-0a1b2c3d4e5f60718293a4b5"), str("2023-09-05T06:41:11Z"), str("1693896071895")
+	return ev
+}
