@@ -153,10 +153,6 @@ func TestPresignErrors(t *testing.T) {
 		{"get_bad_size", 400, "invalid_argument"},
 		{"post_bad_json", 400, "invalid_argument"},
 		{"post_bad_base64", 400, "invalid_argument"},
-		{"put_method", 405, "method_not_allowed"},
-		{"unknown_route", 404, "not_found"},
-		{"preflight_denied", 403, "permission_denied"},
-		{"cross_origin_denied", 403, "permission_denied"},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
@@ -190,18 +186,9 @@ func TestPresignCredentialsUnavailable(t *testing.T) {
 	}
 }
 
-func TestPreflightAndPage(t *testing.T) {
+func TestEdge(t *testing.T) {
 	t.Parallel()
-	h := newTestHandler(t, nil, staticCreds{c: testCreds})
-	r := invoke(t, h, "preflight_allowed")
-	if r.Status != 204 || r.Headers.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
-		!strings.Contains(r.Headers.Get("Access-Control-Allow-Methods"), "GET") || !strings.Contains(r.Headers.Get("Vary"), "Origin") {
-		t.Errorf("preflight: %d %v", r.Status, r.Headers)
-	}
-	r = invoke(t, h, "page")
-	if r.Status != 200 || !strings.HasPrefix(r.Headers.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "<html") {
-		t.Errorf("page: %d %v", r.Status, r.Headers)
-	}
+	fcwebtest.CheckEdge(t, newTestHandler(t, nil, staticCreds{c: testCreds}), fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: testCreds})
 }
 
 func TestPresignPerUserPrefix(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 )
 
 const roleARN = "acs:ram::1234567890123456:role/oss-upload"
@@ -25,17 +27,50 @@ type staticCreds struct{ c ossauth.Credentials }
 
 func (s staticCreds) Credentials(context.Context) (ossauth.Credentials, error) { return s.c, nil }
 
+// switchCreds are credentials a test can replace.
+type switchCreds struct {
+	mu sync.Mutex
+	c  ossauth.Credentials
+}
+
+func (s *switchCreds) Credentials(context.Context) (ossauth.Credentials, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c, nil
+}
+
+func (s *switchCreds) set(c ossauth.Credentials) { s.mu.Lock(); s.c = c; s.mu.Unlock() }
+
+// clock is the stack's clock: the handler's credential cache and the fake STS read it, and only
+// the test moves it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
 type stack struct {
-	h   http.Handler
-	sts *fakests.Server
-	reg *localcred.Registry
+	h     http.Handler
+	sts   *fakests.Server
+	reg   *localcred.Registry
+	clock *clock
 }
 
 func newStack(t *testing.T, caller ossauth.Credentials, env map[string]string) *stack {
+	return newStackWith(t, staticCreds{caller}, env)
+}
+
+func newStackWith(t *testing.T, caller rolecred.Provider, env map[string]string) *stack {
 	t.Helper()
 	reg := localcred.NewRegistry()
 	reg.Put(localcred.Key{AccessKeyID: functionRole.AccessKeyID, AccessKeySecret: functionRole.AccessKeySecret, SecurityToken: functionRole.SecurityToken})
-	sts, err := fakests.New(fakests.Options{Registry: reg, Roles: map[string]fakests.Role{roleARN: {}}})
+	// The STS SDK stamps each call with the real time and the fake STS checks it is within 15
+	// minutes of its clock, so the shared clock starts at the real time; from then on only the test
+	// moves it.
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	sts, err := fakests.New(fakests.Options{Registry: reg, Roles: map[string]fakests.Role{roleARN: {}}, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +90,11 @@ func newStack(t *testing.T, caller ossauth.Credentials, env map[string]string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(cfg, staticCreds{caller}, nil)
+	h, err := newHandler(cfg, caller, clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{h: h, sts: sts, reg: reg}
+	return &stack{h: h, sts: sts, reg: reg, clock: clk}
 }
 
 func (s *stack) invoke(t *testing.T, fixture string) fcwebtest.Response {
@@ -81,9 +116,8 @@ func TestTokenScopedBySessionPolicy(t *testing.T) {
 		got.Endpoint != "https://oss-cn-hangzhou.aliyuncs.com" || got.Cname || got.PathStyle {
 		t.Errorf("response %+v", got)
 	}
-	exp, err := time.Parse(time.RFC3339, got.Expiration)
-	if err != nil || exp.Sub(time.Now()) > 900*time.Second || exp.Sub(time.Now()) < 800*time.Second {
-		t.Errorf("Expiration %q", got.Expiration)
+	if want := s.clock.Now().Add(900 * time.Second).Format(time.RFC3339); got.Expiration != want {
+		t.Errorf("Expiration %q, want %q (the 900 s asked for)", got.Expiration, want)
 	}
 	req, ok := s.sts.LastRequest()
 	if !ok || req.RoleArn != roleARN || req.AccessKeyID != functionRole.AccessKeyID || req.DurationSeconds != 900 || req.RoleSessionName != "fc-oss-upload" {
@@ -171,6 +205,28 @@ func TestSTSFaults(t *testing.T) {
 			t.Errorf("a permanent error was retried: %+v", st)
 		}
 	})
+	t.Run("failure remembered until its backoff ends, then one call", func(t *testing.T) {
+		bad := functionRole
+		bad.AccessKeySecret = "wrong"
+		caller := &switchCreds{c: bad}
+		s := newStackWith(t, caller, nil)
+		r := s.invoke(t, "get_token")
+		if r.Status != 503 || r.Headers.Get("Retry-After") == "" {
+			t.Fatalf("%d %v %s", r.Status, r.Headers, r.Body)
+		}
+		caller.set(functionRole) // the role's credentials work again
+		if r := s.invoke(t, "get_token"); r.Status != 503 || s.sts.Stats().Calls != 1 {
+			t.Errorf("within the backoff: %d with %d AssumeRole calls, want 503 from the remembered failure", r.Status, s.sts.Stats().Calls)
+		}
+		wait, err := strconv.Atoi(r.Headers.Get("Retry-After"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.clock.Add(time.Duration(wait) * time.Second)
+		if r := s.invoke(t, "get_token"); r.Status != 200 || s.sts.Stats().Calls != 2 {
+			t.Errorf("after Retry-After: %d %s with %d AssumeRole calls, want 200 after one more", r.Status, r.Body, s.sts.Stats().Calls)
+		}
+	})
 	t.Run("wrong function role secret", func(t *testing.T) {
 		bad := functionRole
 		bad.AccessKeySecret = "wrong"
@@ -184,11 +240,7 @@ func TestSTSFaults(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, functionRole, nil)
-	for fixture, want := range map[string]int{"page": 200, "unknown_route": 404, "put_method": 405, "cross_origin_denied": 403, "preflight_allowed": 204} {
-		if r := s.invoke(t, fixture); r.Status != want {
-			t.Errorf("%s: %d %s, want %d", fixture, r.Status, r.Body, want)
-		}
-	}
+	fcwebtest.CheckEdge(t, s.h, fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: functionRole})
 	if st := s.sts.Stats(); st.Calls != 0 {
 		t.Errorf("routes other than the token called STS %d times", st.Calls)
 	}

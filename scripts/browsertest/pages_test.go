@@ -154,7 +154,11 @@ func TestExpired(t *testing.T) {
 				t.Fatal("no Try again button")
 			}
 			do(t, ctx, chromedp.Click(chromedp.CSS(".actions button")))
-			time.Sleep(50 * time.Millisecond) // let the row leave the error state
+			// Wait for the row to leave the error state (an event, not a pause), then for it to finish.
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#uploads li').dataset.state !== 'error'`,
+				chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(45*time.Second))); err != nil {
+				t.Fatalf("try again: the row stayed in the error state: %v", err)
+			}
 			items = finished(t, ctx, 1)
 			if items[0].State != "done" {
 				t.Fatalf("try again: %s: %s", items[0].State, items[0].Error)

@@ -34,7 +34,7 @@ func (o outcome) String() string {
 
 // faultRow is one line of the table TestSTSFaults logs.
 type faultRow struct {
-	Once, OnceRetry, Persistent, Backoff, Recovered, Cached outcome
+	Once, OnceRetry, Persistent, Backoff, Cached outcome
 }
 
 // stsDetails are words of STS errors that must never reach a client.
@@ -152,16 +152,13 @@ func stsFaultCase(t *testing.T, f fakests.Fault) *faultRow {
 	checkUnavailable(t, "persistent", row.Persistent, a)
 	row.Backoff, a = ask("persistent")
 	checkUnavailable(t, "persistent, in the failure backoff", row.Backoff, a)
-	if row.Backoff.Calls != 0 || row.Backoff.Took > time.Second {
+	// The failure is remembered: the answer comes without calling STS. (How long it is remembered,
+	// and that the first request after Retry-After calls STS once and succeeds, is checked with an
+	// injected clock in functions/sts; this real-process stack has only the real one.)
+	if row.Backoff.Calls != 0 {
 		t.Errorf("persistent, in the failure backoff: %v; want an answer without calling STS", row.Backoff)
 	}
 	s.STS.ClearFaults()
-	wait, _ := strconv.Atoi(row.Persistent.RetryAfter)
-	time.Sleep(time.Duration(wait) * time.Second)
-	row.Recovered, _ = ask("persistent")
-	if row.Recovered.Status != http.StatusOK || row.Recovered.Calls != 1 {
-		t.Errorf("persistent, after Retry-After with STS back: %v; want 200 after one call", row.Recovered)
-	}
 	return row
 }
 

@@ -23,18 +23,17 @@ import (
 
 // loadPlan is how hard TestLoad pushes each function.
 type loadPlan struct {
-	Concurrency int           // requests in flight at once
-	Total       int           // requests per function, warm-up included
-	Warmup      int           // requests before the first memory sample
-	Budget      time.Duration // per function; fewer requests are sent when it runs out
-	UploadEvery int           // every n-th authorization is also used to upload
+	Concurrency int // requests in flight at once
+	Total       int // requests per function, warm-up included
+	Warmup      int // requests before the first memory sample
+	UploadEvery int // every n-th authorization is also used to upload
 }
 
 func plan() loadPlan {
 	if long() {
-		return loadPlan{Concurrency: 300, Total: 15000, Warmup: 1500, Budget: 4 * time.Minute, UploadEvery: 100}
+		return loadPlan{Concurrency: 300, Total: 15000, Warmup: 1500, UploadEvery: 100}
 	}
-	return loadPlan{Concurrency: 300, Total: 1500, Warmup: 300, Budget: 25 * time.Second, UploadEvery: 50}
+	return loadPlan{Concurrency: 300, Total: 1500, Warmup: 300, UploadEvery: 50}
 }
 
 // loadResult is what one function's run measured.
@@ -47,7 +46,6 @@ type loadResult struct {
 	PIDWarm, PIDEnd         int
 	FirstErrors             []string
 	DistinctKeyIDs          int // sts: distinct AccessKeyIds handed out
-	BudgetExhausted         bool
 	RequestsPerSecond       float64
 }
 
@@ -74,8 +72,10 @@ func TestLoad(t *testing.T) {
 			if err := decode200(a, &tok); err != nil {
 				return err
 			}
-			exp, err := time.Parse(time.RFC3339, tok.Expiration)
-			if err != nil || time.Until(exp) < 5*time.Minute || !strings.HasPrefix(tok.AccessKeyID, "STS.") ||
+			// The expiration is the one the fake STS issued (how much of it must be left is the
+			// credential cache's rule, checked with an injected clock in shared/stscred).
+			issued, ok := s.Registry.Lookup(tok.AccessKeyID)
+			if !ok || tok.Expiration != issued.Expiration.UTC().Format(time.RFC3339) || !strings.HasPrefix(tok.AccessKeyID, "STS.") ||
 				len(tok.AccessKeySecret) < 16 || len(tok.SecurityToken) < 16 || tok.Dir != s.Dir || tok.Bucket != s.Bucket || tok.Endpoint != s.OSSURL {
 				return fmt.Errorf("token has the wrong shape: id %q dir %q bucket %q endpoint %q expiration %q", tok.AccessKeyID, tok.Dir, tok.Bucket, tok.Endpoint, tok.Expiration)
 			}
@@ -180,11 +180,8 @@ func TestLoad(t *testing.T) {
 		if r.Failed > 0 {
 			t.Errorf("%s: %d of %d requests failed; first: %s", fn, r.Failed, r.Sent, strings.Join(r.FirstErrors, "\n"))
 		}
-		if r.Sent < p.Warmup {
-			t.Errorf("%s: only %d requests in the time budget", fn, r.Sent)
-		}
-		if r.BudgetExhausted {
-			t.Logf("%s: the %v budget ran out after %d of %d requests", fn, p.Budget, r.Sent, p.Total)
+		if r.Sent != p.Total {
+			t.Errorf("%s: %d requests sent, want %d", fn, r.Sent, p.Total)
 		}
 		if r.PIDWarm != r.PIDEnd || r.PIDEnd == 0 {
 			t.Errorf("%s: the process changed (pid %d -> %d): it crashed or was restarted", fn, r.PIDWarm, r.PIDEnd)
@@ -200,9 +197,10 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// loadFunction sends p.Total requests (fewer if p.Budget runs out) to one function with
-// p.Concurrency in flight, and samples the child's RSS after p.Warmup requests, half-way through the
-// rest and at the end.
+// loadFunction sends p.Total requests to one function with p.Concurrency in flight, and samples the
+// child's RSS after p.Warmup requests, half-way through the rest and at the end. Latencies and
+// requests per second are measured for the report only: nothing is asserted on them (the test
+// binary's -timeout bounds the run).
 func loadFunction(t *testing.T, s *stack, c *http.Client, p loadPlan, fn string, path func(int) string, check func(int, answer) error) *loadResult {
 	base := s.FunctionURLs[fn]
 	r := &loadResult{}
@@ -210,7 +208,6 @@ func loadFunction(t *testing.T, s *stack, c *http.Client, p loadPlan, fn string,
 		mu        sync.Mutex
 		latencies []time.Duration
 	)
-	deadline := time.Now().Add(p.Budget)
 	phase := func(from, to int) {
 		var next atomic.Int64
 		next.Store(int64(from))
@@ -222,12 +219,6 @@ func loadFunction(t *testing.T, s *stack, c *http.Client, p loadPlan, fn string,
 				for {
 					i := int(next.Add(1) - 1)
 					if i >= to {
-						return
-					}
-					if time.Now().After(deadline) {
-						mu.Lock()
-						r.BudgetExhausted = true
-						mu.Unlock()
 						return
 					}
 					start := time.Now()

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -88,35 +89,37 @@ func TestCacheOneFetchUnderConcurrency(t *testing.T) {
 
 func TestCacheRefreshesEarlyWithoutBlocking(t *testing.T) {
 	t.Parallel()
-	f := &fakeFetch{clk: newClock()}
-	c := newCache(f)
-	ctx := context.Background()
-	first, err := c.Get(ctx, "p/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.clk.Add(45 * time.Minute) // 15 min left: fresh enough, no refresh yet
-	if tok, _ := c.Get(ctx, "p/"); tok != first || f.n.Load() != 1 {
-		t.Fatalf("refreshed too early: %v calls", f.n.Load())
-	}
-	f.delay = make(chan struct{})
-	f.clk.Add(6 * time.Minute) // 9 min left: inside the 10 min refresh window
-	tok, err := c.Get(ctx, "p/")
-	if err != nil || tok != first {
-		t.Fatalf("stale-while-refresh returned %v, %v; want the cached token at once", tok, err)
-	}
-	f.delay <- struct{}{} // the background refresh completes
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		tok, _ = c.Get(ctx, "p/")
-		if tok != first || time.Now().After(deadline) {
-			break
+	// In a synctest bubble, synctest.Wait returns once the background refresh has finished (every
+	// other goroutine of the bubble has exited or is durably blocked): no polling.
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeFetch{clk: newClock()}
+		c := newCache(f)
+		ctx := context.Background()
+		first, err := c.Get(ctx, "p/")
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
-	}
-	if tok.Credentials.AccessKeyID != "STS.p/.2" || f.n.Load() != 2 {
-		t.Fatalf("after refresh got %s with %d calls", tok.Credentials.AccessKeyID, f.n.Load())
-	}
+		f.clk.Add(45 * time.Minute) // 15 min left: fresh enough, no refresh yet
+		if tok, _ := c.Get(ctx, "p/"); tok != first || f.n.Load() != 1 {
+			t.Fatalf("refreshed too early: %v calls", f.n.Load())
+		}
+		f.delay = make(chan struct{})
+		f.clk.Add(6 * time.Minute) // 9 min left: inside the 10 min refresh window
+		tok, err := c.Get(ctx, "p/")
+		if err != nil || tok != first {
+			t.Fatalf("stale-while-refresh returned %v, %v; want the cached token at once", tok, err)
+		}
+		synctest.Wait() // the refresh is in flight, blocked in Fetch
+		if tok, _ := c.Get(ctx, "p/"); tok != first || f.n.Load() != 2 {
+			t.Fatalf("during the refresh got %s with %d calls; want the cached token and one refresh", tok.Credentials.AccessKeyID, f.n.Load())
+		}
+		f.delay <- struct{}{} // the background refresh completes
+		synctest.Wait()
+		tok, _ = c.Get(ctx, "p/")
+		if tok.Credentials.AccessKeyID != "STS.p/.2" || f.n.Load() != 2 {
+			t.Fatalf("after refresh got %s with %d calls", tok.Credentials.AccessKeyID, f.n.Load())
+		}
+	})
 }
 
 func TestCacheNeverHandsOutNearlyExpired(t *testing.T) {
