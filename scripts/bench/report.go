@@ -11,7 +11,7 @@ import (
 // WriteMarkdown writes the report as one Markdown table, then a line with the settings.
 func (r Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString("| function | binary MB | zip MB | cold start, page ms | cold start, first API ms | p50 ms | p99 ms | handler p50 µs | handler p99 µs | req/s | peak RSS MB | STS calls / 1000 req | errors |\n")
+	b.WriteString("| function | binary MiB | zip MiB | cold start, page ms | cold start, first API ms | p50 ms | p99 ms | handler p50 µs | handler p99 µs | req/s | peak RSS MiB | STS calls / 1000 req | errors |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, row := range r.Rows {
 		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f | %.1f | %d |\n",
@@ -38,7 +38,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-func mb(n int64) float64         { return float64(n) / (1 << 20) }
+func mb(n int64) float64         { return float64(n) / (1 << 20) } // MiB
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
