@@ -49,6 +49,9 @@ type Options struct {
 	Region string // either form, "cn-hangzhou" or "oss-cn-hangzhou"
 	// Keys are the AccessKeys the local OSS accepts (the signer's credentials).
 	Keys []localcred.Key
+	// Registry, when set, is where the local OSS looks keys up (shared with a fake STS that
+	// registers the keys it issues); Keys are added to it.
+	Registry *localcred.Registry
 	// Cnames are custom domains bound to Bucket.
 	Cnames []string
 	Now    time.Time
@@ -62,12 +65,16 @@ type Stack struct {
 	Clock  *Clock
 	Client *http.Client
 	Bucket string
+	start  time.Time // Options.Now
 }
 
 // New starts a local OSS for one test; it stops when the test ends.
 func New(t testing.TB, o Options) *Stack {
 	t.Helper()
-	reg := localcred.NewRegistry()
+	reg := o.Registry
+	if reg == nil {
+		reg = localcred.NewRegistry()
+	}
 	for _, k := range o.Keys {
 		reg.Put(k)
 	}
@@ -95,11 +102,10 @@ func New(t testing.TB, o Options) *Stack {
 		},
 		// The test certificate names neither OSS's hosts nor a custom domain; the connection is
 		// loopback to the server above.
-		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
-		DisableKeepAlives: true,
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &Stack{Server: srv, Clock: clock, Client: &http.Client{Transport: tr}, Bucket: o.Bucket}
+	return &Stack{Server: srv, Clock: clock, Client: &http.Client{Transport: tr}, Bucket: o.Bucket, start: o.Now}
 }
 
 // outcome is the local OSS's answer to one request.

@@ -152,7 +152,7 @@ func (s *Stack) CheckPUT(t testing.TB, a PUT, w Want) {
 	}
 	s.Clock.Set(time.Unix(a.Expire+1, 0))
 	refused("a second after the answer's expiry", s.put(t, a.Method, a.URL, a.Headers, body))
-	s.Clock.Set(Now)
+	s.Clock.Set(s.start)
 
 	if o := s.put(t, a.Method, a.URL, a.Headers, body); o.status != http.StatusOK {
 		t.Fatalf("upload as the answer says: %d %s", o.status, o)
