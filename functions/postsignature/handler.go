@@ -72,42 +72,17 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		return nil, err
 	}
 	now := s.now()
-	fields := map[string]string{}
-	var conds []ossauth.Condition
-
 	key := ""
 	if in.Filename != "" {
 		var id [16]byte
 		rand.Read(id[:])
 		key = upload.ObjectKey(dir, in, id, now)
-		conds = append(conds, ossauth.Eq("key", key))
-		fields["key"] = key
-	} else {
-		conds = append(conds, ossauth.StartsWith("key", dir))
 	}
-
-	if in.Size >= 0 {
-		conds = append(conds, ossauth.ContentLengthRange(in.Size, in.Size))
-	} else {
-		conds = append(conds, ossauth.ContentLengthRange(0, rules.MaxSize))
+	plan, err := rules.Form(in, dir, key)
+	if err != nil {
+		return nil, err
 	}
-
-	switch {
-	case in.ContentType != "" || in.Filename != "":
-		// A named file gets its type bound: the client's, else the one its extension implies.
-		ct, err := rules.ContentType(in)
-		if err != nil {
-			return nil, err
-		}
-		conds = append(conds, ossauth.Eq("content-type", ct))
-		fields["Content-Type"] = ct
-	case len(rules.AllowedTypes) > 0:
-		conds = append(conds, ossauth.In("content-type", rules.AllowedTypes...))
-	}
-	if rules.ForbidOverwrite {
-		conds = append(conds, ossauth.Eq("x-oss-forbid-overwrite", "true"))
-		fields["x-oss-forbid-overwrite"] = "true"
-	}
+	conds, fields := formConditions(plan)
 
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
@@ -123,13 +98,8 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 	fields["x-oss-credential"] = signed.Credential
 	fields["x-oss-date"] = signed.Date
 	fields["x-oss-signature"] = signed.Signature
-	fields["success_action_status"] = "200"
 	if signed.SecurityToken != "" {
 		fields["x-oss-security-token"] = signed.SecurityToken
-	}
-	maxSize := rules.MaxSize
-	if in.Size >= 0 {
-		maxSize = in.Size
 	}
 	return &postResponse{
 		Policy:           signed.Policy,
@@ -143,7 +113,49 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		Key:              key,
 		Expire:           exp.Unix(),
 		Expiration:       exp.UTC().Format(time.RFC3339),
-		MaxSize:          maxSize,
+		MaxSize:          plan.MaxSize,
 		Fields:           fields,
 	}, nil
+}
+
+// formConditions renders a plan as policy conditions and the form fields that satisfy them.
+//
+// OSS stores form fields the policy does not mention (PostObject, "Appendix: Policy": the policy
+// only checks the conditions it lists) and takes the object's type from x-oss-content-type before
+// the Content-Type field (PostObject, "x-oss-content-type"), so every field that changes what is
+// stored or how it is served is bound here, present or not: a condition on an absent field is
+// checked against an empty value.
+func formConditions(p upload.FormPlan) ([]ossauth.Condition, map[string]string) {
+	fields := map[string]string{"success_action_status": upload.SuccessActionStatus}
+	conds := make([]ossauth.Condition, 0, 10)
+	if p.Key != "" {
+		conds = append(conds, ossauth.Eq("key", p.Key))
+		fields["key"] = p.Key
+	} else {
+		conds = append(conds, ossauth.StartsWith("key", p.Prefix))
+	}
+	conds = append(conds, ossauth.ContentLengthRange(p.MinSize, p.MaxSize))
+	switch {
+	case p.ContentType != "":
+		conds = append(conds, ossauth.Eq("content-type", p.ContentType), ossauth.Eq("x-oss-content-type", p.ContentType))
+		fields["Content-Type"] = p.ContentType
+		fields["x-oss-content-type"] = p.ContentType
+	case len(p.Types) > 0:
+		conds = append(conds, ossauth.In("content-type", p.Types...), ossauth.In("x-oss-content-type", p.Types...))
+	}
+	// Content-Encoding would make browsers decode the bytes before using the bound type;
+	// x-oss-object-acl would make the object readable (or writable) by anyone.
+	conds = append(conds, ossauth.Eq("content-disposition", p.Disposition), ossauth.Eq("content-encoding", ""),
+		ossauth.Eq("x-oss-object-acl", ""))
+	if p.Disposition != "" {
+		fields["Content-Disposition"] = p.Disposition
+	}
+	if p.ForbidOverwrite {
+		conds = append(conds, ossauth.Eq("x-oss-forbid-overwrite", "true"))
+		fields["x-oss-forbid-overwrite"] = "true"
+	}
+	conds = append(conds,
+		ossauth.Eq("success_action_status", upload.SuccessActionStatus),
+		ossauth.Eq("success_action_redirect", ""))
+	return conds, fields
 }

@@ -108,7 +108,16 @@ func TestPostPolicyServerChosenKey(t *testing.T) {
 		[]any{"eq", "$key", got.Key},
 		[]any{"content-length-range", 0, 10485760},
 		[]any{"eq", "$content-type", "image/png"},
+		// OSS stores x-oss-content-type before the Content-Type field: bound too (issue 18 row 1).
+		[]any{"eq", "$x-oss-content-type", "image/png"},
 		[]any{"eq", "$x-oss-forbid-overwrite", "true"},
+		// Served as an image, inline: no disposition, no encoding, no ACL may be added.
+		[]any{"eq", "$content-disposition", ""},
+		[]any{"eq", "$content-encoding", ""},
+		[]any{"eq", "$x-oss-object-acl", ""},
+		// No redirect after the upload, and the status the pages read (issue 18 row 8).
+		[]any{"eq", "$success_action_status", "200"},
+		[]any{"eq", "$success_action_redirect", ""},
 	} {
 		if !has(conds, want) {
 			t.Errorf("policy lacks %v: %v", want, conds)
@@ -116,18 +125,32 @@ func TestPostPolicyServerChosenKey(t *testing.T) {
 	}
 	for k, v := range map[string]string{"key": got.Key, "policy": got.Policy, "x-oss-signature": got.Signature, "x-oss-credential": got.Credential,
 		"x-oss-date": got.Date, "x-oss-signature-version": "OSS4-HMAC-SHA256", "x-oss-security-token": "role-token",
-		"Content-Type": "image/png", "x-oss-forbid-overwrite": "true", "success_action_status": "200"} {
+		"Content-Type": "image/png", "x-oss-content-type": "image/png", "x-oss-forbid-overwrite": "true", "success_action_status": "200"} {
 		if got.Fields[k] != v {
 			t.Errorf("field %s = %q, want %q", k, got.Fields[k], v)
 		}
 	}
 }
 
-// TestPostPolicyPublishedClient: with no parameters (Alibaba's published form code), the key is
-// bound by prefix and no content type is required when none is limited.
-func TestPostPolicyPublishedClient(t *testing.T) {
+// TestPostPolicyUnknownTypeIsAttachment: by default a policy that binds no type makes the upload a
+// download (issue 18 row 3): the browser's own file type could be text/html.
+func TestPostPolicyUnknownTypeIsAttachment(t *testing.T) {
 	t.Parallel()
 	r := invoke(t, newTestHandler(t, nil), "get_no_params")
+	var got postResponse
+	r.JSON(t, &got)
+	_, conds := conditions(t, got.Policy)
+	if r.Status != 200 || !has(conds, []any{"eq", "$content-disposition", "attachment"}) || got.Fields["Content-Disposition"] != "attachment" {
+		t.Fatalf("%d disposition not bound: %v %v", r.Status, conds, got.Fields)
+	}
+}
+
+// TestPostPolicyPublishedClient: with no parameters (Alibaba's published form code) and the
+// settings the README names for it, the key is bound by prefix and nothing the published code
+// cannot send is required.
+func TestPostPolicyPublishedClient(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, newTestHandler(t, map[string]string{"OSS_ALLOW_ACTIVE_CONTENT": "true", "OSS_FORBID_OVERWRITE": "false"}), "get_no_params")
 	var got postResponse
 	r.JSON(t, &got)
 	if r.Status != 200 || got.Key != "" || got.Fields["key"] != "" {
@@ -151,8 +174,13 @@ func TestPostPolicyLimitsTypesAndSize(t *testing.T) {
 	var got postResponse
 	r.JSON(t, &got)
 	_, conds := conditions(t, got.Policy)
-	if !has(conds, []any{"in", "$content-type", []string{"image/png", "application/pdf"}}) {
+	if !has(conds, []any{"in", "$content-type", []string{"image/png", "application/pdf"}}) ||
+		!has(conds, []any{"in", "$x-oss-content-type", []string{"image/png", "application/pdf"}}) {
 		t.Errorf("no type allow-list: %v", conds)
+	}
+	// application/pdf is not inert: any upload under this policy is served as a download.
+	if !has(conds, []any{"eq", "$content-disposition", "attachment"}) {
+		t.Errorf("no attachment for a list with an active type: %v", conds)
 	}
 	r = invoke(t, h, "post_json_base64") // report.pdf, size 1234
 	r.JSON(t, &got)

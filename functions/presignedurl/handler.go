@@ -72,7 +72,7 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, err := rules.ContentType(in)
+	plan, err := rules.Put(in)
 	if err != nil {
 		return nil, err
 	}
@@ -80,21 +80,8 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	var id [16]byte
 	rand.Read(id[:])
 	key := upload.ObjectKey(dir, in, id, now)
-
-	headers := map[string]string{}
+	headers, additional := putHeaders(plan)
 	req := &ossauth.Request{Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key, Header: http.Header{}}
-	if ct != "" {
-		headers["Content-Type"] = ct
-	}
-	if rules.ForbidOverwrite {
-		headers["x-oss-forbid-overwrite"] = "true"
-	}
-	var additional []string
-	if in.Size >= 0 {
-		// Signing Content-Length pins the upload to exactly this size.
-		headers["Content-Length"] = strconv.FormatInt(in.Size, 10)
-		additional = append(additional, "content-length")
-	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -116,4 +103,29 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 		Expire:     exp.Unix(),
 		Expiration: exp.UTC().Format(time.RFC3339),
 	}, nil
+}
+
+// putHeaders renders a plan as the headers the client must send and the names of those V4 signs
+// only when listed (x-oss-additional-headers): Content-Type and x-oss-* headers are always signed
+// (OSS V4 signature, "Canonical headers"), Content-Length and Content-Disposition only as
+// additional headers.
+func putHeaders(p upload.PutPlan) (map[string]string, []string) {
+	headers := map[string]string{}
+	var additional []string
+	if p.ContentType != "" {
+		headers["Content-Type"] = p.ContentType
+	}
+	if p.ForbidOverwrite {
+		headers["x-oss-forbid-overwrite"] = "true"
+	}
+	if p.Size >= 0 {
+		// Signing Content-Length pins the upload to exactly this size.
+		headers["Content-Length"] = strconv.FormatInt(p.Size, 10)
+		additional = append(additional, "content-length")
+	}
+	if p.Disposition != "" {
+		headers["Content-Disposition"] = p.Disposition
+		additional = append(additional, "content-disposition")
+	}
+	return headers, additional
 }

@@ -65,8 +65,15 @@ func TestPresignJSON(t *testing.T) {
 	}
 	var got presignResponse
 	r.JSON(t, &got)
-	if !keyRE.MatchString(got.Key) || got.Method != "PUT" || got.Headers["Content-Type"] != "image/png" || len(got.Headers) != 1 {
+	// Defaults: overwrite forbidden, size signed (a limit is set), no disposition for an inert type.
+	wantHeaders := map[string]string{"Content-Type": "image/png", "Content-Length": "52133", "x-oss-forbid-overwrite": "true"}
+	if !keyRE.MatchString(got.Key) || got.Method != "PUT" || len(got.Headers) != len(wantHeaders) {
 		t.Errorf("response %+v", got)
+	}
+	for k, v := range wantHeaders {
+		if got.Headers[k] != v {
+			t.Errorf("header %s = %q, want %q", k, got.Headers[k], v)
+		}
 	}
 	if got.Expire != testNow.Add(10*time.Minute).Unix() || got.Expiration != "2026-11-23T08:40:00Z" {
 		t.Errorf("expiry %d %s", got.Expire, got.Expiration)
@@ -101,7 +108,8 @@ func TestPresignJSON(t *testing.T) {
 
 func TestPresignTextForPublishedClient(t *testing.T) {
 	t.Parallel()
-	h := newTestHandler(t, map[string]string{"OSS_DEFAULT_CONTENT_TYPE": "image/png"}, staticCreds{c: testCreds})
+	// The settings the README names for Alibaba's published presign client.
+	h := newTestHandler(t, map[string]string{"OSS_DEFAULT_CONTENT_TYPE": "image/png", "OSS_MAX_SIZE_BYTES": "0", "OSS_FORBID_OVERWRITE": "false"}, staticCreds{c: testCreds})
 	r := invoke(t, h, "get_text")
 	if r.Status != 200 || !strings.HasPrefix(r.Headers.Get("Content-Type"), "text/plain") {
 		t.Fatalf("status %d type %q", r.Status, r.Headers.Get("Content-Type"))
@@ -117,7 +125,7 @@ func TestPresignTextForPublishedClient(t *testing.T) {
 
 func TestPresignPostJSONBodyWithSize(t *testing.T) {
 	t.Parallel()
-	h := newTestHandler(t, map[string]string{"OSS_FORBID_OVERWRITE": "true"}, staticCreds{c: testCreds})
+	h := newTestHandler(t, nil, staticCreds{c: testCreds})
 	r := invoke(t, h, "post_json_base64")
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -134,8 +142,28 @@ func TestPresignPostJSONBodyWithSize(t *testing.T) {
 		t.Errorf("key %s", got.Key)
 	}
 	u, _ := url.Parse(got.URL)
-	if u.Query().Get("x-oss-additional-headers") != "content-length" {
-		t.Errorf("content-length is not signed: %s", u.RawQuery)
+	// application/pdf can run script in a browser's viewer: served as a download.
+	if got.Headers["Content-Disposition"] != "attachment" {
+		t.Errorf("Content-Disposition %q, want attachment", got.Headers["Content-Disposition"])
+	}
+	if u.Query().Get("x-oss-additional-headers") != "content-disposition;content-length" {
+		t.Errorf("content-length and content-disposition are not signed: %s", u.RawQuery)
+	}
+}
+
+// TestPresignSizeRequired: with a size limit, an unsized URL would accept any body up to 5 GiB.
+func TestPresignSizeRequired(t *testing.T) {
+	t.Parallel()
+	r := invoke(t, newTestHandler(t, nil, staticCreds{c: testCreds}), "get_json_nosize")
+	if r.Status != 400 || r.ErrorCode(t) != "invalid_argument" || !strings.Contains(string(r.Body), "size") {
+		t.Fatalf("got %d %s", r.Status, r.Body)
+	}
+	// Without a limit (OSS_MAX_SIZE_BYTES=0) the size may stay unsigned.
+	r = invoke(t, newTestHandler(t, map[string]string{"OSS_MAX_SIZE_BYTES": "0"}, staticCreds{c: testCreds}), "get_json_nosize")
+	var got presignResponse
+	r.JSON(t, &got)
+	if r.Status != 200 || got.Headers["Content-Length"] != "" {
+		t.Fatalf("got %d %s", r.Status, r.Body)
 	}
 }
 

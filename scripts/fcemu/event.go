@@ -25,6 +25,14 @@ func buildEvent(r *http.Request, body []byte, requestID, accountID, domainName s
 		delete(headers, http.CanonicalHeaderKey(k))
 		headers[k] = v
 	}
+	// The front says which scheme the client used, as a TLS-terminating front does (FC's event
+	// has no field for it: requestContext.http holds method, path, protocol, sourceIp, userAgent);
+	// a client's own X-Forwarded-Proto is replaced, never passed on.
+	delete(headers, "X-Forwarded-Proto")
+	headers["X-Forwarded-Proto"] = "http"
+	if r.TLS != nil {
+		headers["X-Forwarded-Proto"] = "https"
+	}
 	query := map[string]string{}
 	for k, vs := range r.URL.Query() {
 		query[k] = strings.Join(vs, ",")

@@ -131,7 +131,10 @@ func (s *Server) initiateMultipartUpload(w http.ResponseWriter, r *http.Request,
 	if meta.ContentType == "" {
 		meta.ContentType = "application/octet-stream"
 	}
-	forbid := forbidOverwrite(r.Header.Get("x-oss-forbid-overwrite"))
+	forbid, ferr := forbidOverwrite(r.Header.Get("x-oss-forbid-overwrite"))
+	if ferr != nil {
+		return ferr
+	}
 	if forbid && s.store.exists(c.bucket, c.key) {
 		return errFileExists()
 	}
@@ -269,7 +272,11 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, r *http.Request,
 	meta := u.Meta
 	meta.Key, meta.Size, meta.CRC64, meta.LastModified, meta.Multipart = c.key, in.size, in.crc, c.now.UTC(), true
 	meta.ETag = fmt.Sprintf(`"%s-%d"`, strings.ToUpper(hex.EncodeToString(md5Sum(md5s))), len(parts))
-	forbid := u.ForbidOverwrite || forbidOverwrite(r.Header.Get("x-oss-forbid-overwrite"))
+	forbid, ferr := forbidOverwrite(r.Header.Get("x-oss-forbid-overwrite"))
+	if ferr != nil {
+		return ferr
+	}
+	forbid = forbid || u.ForbidOverwrite
 	if err := s.store.commit(c.bucket, c.key, in, meta, forbid); err != nil {
 		return err
 	}

@@ -34,7 +34,21 @@ func metaFromHeader(key string, h http.Header) ObjectMeta {
 	return meta
 }
 
-func forbidOverwrite(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "true") }
+// forbidOverwrite reads an x-oss-forbid-overwrite header or form field: absent or "false" allows
+// replacing an object, "true" forbids it, and any other value is refused with 400 InvalidArgument
+// (https://help.aliyun.com/en/oss/user-guide/0017-00000279 for PutObject,
+// https://www.alibabacloud.com/help/en/oss/user-guide/0006-00000117 for the PostObject form field:
+// "The value of the x-oss-forbid-overwrite form field must be true or false").
+func forbidOverwrite(v string) (bool, *Error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, errInvalidArgument("The value of x-oss-forbid-overwrite must be true or false.",
+		ErrorField{"ArgumentName", "x-oss-forbid-overwrite"}, ErrorField{"ArgumentValue", v})
+}
 
 // checkContentMD5 compares a Content-MD5 header (base64 of the MD5) with the received body's MD5.
 func checkContentMD5(header string, sum []byte) *Error {
@@ -57,12 +71,16 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	defer in.discard()
+	forbid, ferr := forbidOverwrite(r.Header.Get("x-oss-forbid-overwrite"))
+	if ferr != nil {
+		return ferr
+	}
 	meta := metaFromHeader(c.key, r.Header)
 	if meta.ContentType == "" {
 		meta.ContentType = "application/octet-stream"
 	}
 	meta.Size, meta.ETag, meta.CRC64, meta.LastModified = in.size, etagOf(in.md5), in.crc, c.now.UTC()
-	if err := s.store.commit(c.bucket, c.key, in, meta, forbidOverwrite(r.Header.Get("x-oss-forbid-overwrite"))); err != nil {
+	if err := s.store.commit(c.bucket, c.key, in, meta, forbid); err != nil {
 		return err
 	}
 	h := w.Header()

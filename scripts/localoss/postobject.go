@@ -132,16 +132,27 @@ func (s *Server) postFile(w http.ResponseWriter, r *http.Request, c *call, mr *m
 			return err
 		}
 	}
+	forbid, ferr := forbidOverwrite(form.fields["x-oss-forbid-overwrite"])
+	if ferr != nil {
+		return ferr
+	}
 	meta := metaFromForm(key, form.fields, file.Header.Get("Content-Type"))
 	meta.Size, meta.ETag, meta.CRC64, meta.LastModified = in.size, etagOf(in.md5), in.crc, c.now.UTC()
-	if err := s.store.commit(c.bucket, key, in, meta, forbidOverwrite(form.fields["x-oss-forbid-overwrite"])); err != nil {
+	if err := s.store.commit(c.bucket, key, in, meta, forbid); err != nil {
 		return err
 	}
 	return writePostResponse(w, r, c.bucket, key, meta, form.fields)
 }
 
-// metaFromForm builds the object's metadata from the form. Content type: x-oss-content-type, then
-// the Content-Type field, then the file part's own Content-Type.
+// metaFromForm builds the object's metadata from the form. Every field is taken, whether or not the
+// policy names it: OSS checks only the conditions a policy lists (PostObject, "Appendix: Policy",
+// https://www.alibabacloud.com/help/en/oss/developer-reference/postobject; Alibaba's own samples
+// send fields such as key and callback without conditions). Content type, by the documented
+// priority (PostObject, form field x-oss-content-type: "x-oss-content-type > Content-Type in the
+// form field > Content-Type"): x-oss-content-type, then the Content-Type field, then the file part's
+// own Content-Type. Cache-Control, Content-Disposition, Content-Encoding and Expires are stored as
+// sent (PostObject, form fields "Cache-Control, Content-Type, Content-Disposition, Content-Encoding,
+// Expires ... HTTP request headers").
 func metaFromForm(key string, fields map[string]string, partType string) ObjectMeta {
 	meta := ObjectMeta{Key: key}
 	for _, ct := range []string{fields["x-oss-content-type"], fields["content-type"], partType, "application/octet-stream"} {
@@ -175,6 +186,9 @@ func writePostResponse(w http.ResponseWriter, r *http.Request, bucket, key strin
 	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(meta.CRC64, 10))
 	location := "http://" + r.Host + "/" + bucket + "/" + rfc3986Escape(key, true)
 	h.Set("Location", location)
+	// success_action_redirect overrides success_action_status: OSS answers 303 to that URL, whatever
+	// it is (PostObject, form field success_action_redirect: "The URL to which the client is
+	// redirected after the object is uploaded"); only a policy condition on the field limits it.
 	if redirect := fields["success_action_redirect"]; redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 			q := u.Query()

@@ -178,7 +178,16 @@ func compactCondition(arr []json.RawMessage) string {
 }
 
 // checkFields evaluates every condition except content-length-range against the form fields
-// (lower-case names, "bucket" set to the target bucket, "key" before ${filename} expansion).
+// (lower-case names, "bucket" set to the target bucket, "key" before ${filename} expansion). A
+// condition may name any field, x-oss-* ones included (the V4 policy itself pins
+// x-oss-signature-version, x-oss-credential, x-oss-date: POST V4 signature,
+// https://help.aliyun.com/en/oss/developer-reference/signature-version-4-recommend). A field the
+// form does not carry is matched as the empty string, so ["eq","$success_action_redirect",""]
+// forbids the field and ["eq","$x-oss-forbid-overwrite","true"] requires it. (The PostObject page
+// says only that conditions list "the valid values of form fields"; matching an absent field as
+// empty is S3's rule, which OSS's PostObject follows, and it is what lets a policy forbid a field.)
+// A failed condition is 403 AccessDenied "Invalid according to Policy: Policy Condition failed"
+// (https://help.aliyun.com/en/oss/user-guide/0006-00000227).
 func (p *postPolicy) checkFields(fields map[string]string) *Error {
 	for _, c := range p.conditions {
 		v := fields[c.field]

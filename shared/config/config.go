@@ -34,7 +34,7 @@ type Config struct {
 
 // Limits enforced on settings.
 const (
-	MaxObjectSize   = 5 << 30 // OSS's single-request limit
+	MaxObjectSize   = upload.MaxObjectBytes // OSS's single-request limit
 	MinSTSDuration  = 900 * time.Second
 	MaxSTSDuration  = 43200 * time.Second
 	MaxSignatureTTL = ossauth.MaxPresignExpiry
@@ -62,7 +62,9 @@ func Load(function string, getenv func(string) string) (Config, error) {
 	}
 
 	c.Bucket = l.str("OSS_BUCKET")
-	if c.Bucket != "" && !bucketRE.MatchString(c.Bucket) {
+	if err := upload.CheckResource("bucket", c.Bucket); err != nil {
+		l.fail("OSS_BUCKET", "%v", err)
+	} else if c.Bucket != "" && !bucketRE.MatchString(c.Bucket) {
 		l.fail("OSS_BUCKET", "%q is not a bucket name (3-63 lower-case letters, digits and hyphens)", c.Bucket)
 	}
 	c.Region = ossauth.StandardRegion(l.str("OSS_REGION"))
@@ -87,6 +89,7 @@ func Load(function string, getenv func(string) string) (Config, error) {
 		DefaultContentType: l.str("OSS_DEFAULT_CONTENT_TYPE"),
 		Expires:            time.Duration(l.integer("OSS_SIGNATURE_EXPIRES_SECONDS", 1, int64(MaxSignatureTTL/time.Second))) * time.Second,
 		ForbidOverwrite:    l.boolean("OSS_FORBID_OVERWRITE"),
+		AllowActiveContent: l.boolean("OSS_ALLOW_ACTIVE_CONTENT"),
 	}
 	for _, t := range l.list("OSS_ALLOWED_CONTENT_TYPES") {
 		t = strings.ToLower(t)

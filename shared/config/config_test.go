@@ -80,3 +80,40 @@ func TestLoadSignerSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSecureDefaults: with nothing set, uploads may not replace objects and active content is
+// served as a download (issue 18 rows 3 and 5); both are explicit opt-outs.
+func TestSecureDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(FunctionPostSignature, env(base()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Rules.ForbidOverwrite || c.Rules.AllowActiveContent {
+		t.Errorf("defaults %+v", c.Rules)
+	}
+	m := base()
+	m["OSS_FORBID_OVERWRITE"], m["OSS_ALLOW_ACTIVE_CONTENT"] = "false", "true"
+	if c, err = Load(FunctionPresignedURL, env(m)); err != nil || c.Rules.ForbidOverwrite || !c.Rules.AllowActiveContent {
+		t.Errorf("opt-outs: %+v %v", c.Rules, err)
+	}
+}
+
+// TestWildcardsRefused: RAM wildcard characters never reach a policy resource (issue 18 row 9).
+func TestWildcardsRefused(t *testing.T) {
+	t.Parallel()
+	for _, dir := range []string{"up?oads/", "uploads/*/", "${ram:UserName}/"} {
+		m := base()
+		m["OSS_UPLOAD_DIR"] = dir
+		for _, fn := range Functions {
+			if _, err := Load(fn, env(m)); err == nil || !strings.Contains(err.Error(), "OSS_UPLOAD_DIR") {
+				t.Errorf("%s: OSS_UPLOAD_DIR=%q: %v", fn, dir, err)
+			}
+		}
+	}
+	m := base()
+	m["OSS_BUCKET"] = "bucket*"
+	if _, err := Load(FunctionSTS, env(m)); err == nil || !strings.Contains(err.Error(), "OSS_BUCKET") {
+		t.Errorf("OSS_BUCKET=bucket*: %v", err)
+	}
+}

@@ -65,8 +65,27 @@ func (c CORS) allowed(origin string) bool {
 	return false
 }
 
-// sameOrigin reports whether origin names the host the request was sent to.
+// sameOrigin reports whether origin names the scheme and host the request was sent to. An origin is
+// scheme, host and port (RFC 6454): http://host is another origin than https://host, so a page on
+// the plain-HTTP site is cross-origin to the HTTPS one. A request whose scheme is unknown is never
+// same-origin; its caller must then be on the CORS allow-list.
 func sameOrigin(origin string, r *http.Request) bool {
 	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	scheme := requestScheme(r)
+	return err == nil && u.Host != "" && scheme != "" && strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)
+}
+
+// requestScheme returns the scheme the client used: the trigger front's X-Forwarded-Proto (a
+// single http or https), else https for a TLS connection, else "" (unknown).
+func requestScheme(r *http.Request) string {
+	if vs := r.Header.Values("X-Forwarded-Proto"); len(vs) == 1 {
+		if p := strings.ToLower(strings.TrimSpace(vs[0])); p == "http" || p == "https" {
+			return p
+		}
+		return ""
+	}
+	if r.TLS != nil {
+		return "https"
+	}
+	return ""
 }

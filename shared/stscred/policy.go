@@ -3,6 +3,8 @@ package stscred
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
 // UploadActions are the OSS actions an upload client needs: PutObject also covers
@@ -28,6 +30,12 @@ type document struct {
 // under acs:oss:*:*:<bucket>/<prefix>*. The effective permission is the intersection of this and
 // the role's own policy.
 func SessionPolicy(bucket, prefix string) (string, error) {
+	// The resource is built from these two: a RAM wildcard in either would widen it.
+	for _, v := range [][2]string{{"bucket", bucket}, {"prefix", prefix}} {
+		if err := upload.CheckResource(v[0], v[1]); err != nil {
+			return "", fmt.Errorf("stscred: %w", err)
+		}
+	}
 	b, err := json.Marshal(document{Version: "1", Statement: []statement{{
 		Effect:   "Allow",
 		Action:   UploadActions,

@@ -21,6 +21,8 @@ const (
 	MaxContentTypeBytes = 255
 	// MaxExtensionBytes bounds the extension kept from a filename (".tar.gz" keeps ".gz").
 	MaxExtensionBytes = 16
+	// MaxObjectBytes is OSS's limit on an object uploaded in one request (PutObject, PostObject).
+	MaxObjectBytes = 5 << 30
 )
 
 // Rules is what the deployment allows. Build it once from configuration.
@@ -29,7 +31,8 @@ type Rules struct {
 	Bucket string
 	// Dir is the key prefix every upload lives under, ending in "/" (e.g. "uploads/"). Required.
 	Dir string
-	// MaxSize is the largest object in bytes that a POST policy or presigned URL allows.
+	// MaxSize is the largest object in bytes that a POST policy or presigned URL allows; 0 means
+	// OSS's own limit (MaxObjectBytes) and lets presigned URLs leave the size unsigned.
 	MaxSize int64
 	// AllowedTypes lists the allowed media types ("image/png"); empty allows any.
 	AllowedTypes []string
@@ -39,6 +42,17 @@ type Rules struct {
 	Expires time.Duration
 	// ForbidOverwrite makes POST policies and presigned URLs refuse to replace an existing object.
 	ForbidOverwrite bool
+	// AllowActiveContent lets types a browser may execute (HTML, SVG, JavaScript, XML...) be stored
+	// without a signed Content-Disposition: attachment; see Disposition.
+	AllowActiveContent bool
+}
+
+// SizeLimit returns the largest object an authorization may allow: MaxSize, or OSS's limit.
+func (r Rules) SizeLimit() int64 {
+	if r.MaxSize > 0 {
+		return r.MaxSize
+	}
+	return MaxObjectBytes
 }
 
 // Intent is what a client asks to upload. Every field is optional.
@@ -161,12 +175,15 @@ func CheckDir(dir string) error {
 		return fmt.Errorf("prefix %q must be non-empty and end with /", dir)
 	case strings.HasPrefix(dir, "/"):
 		return fmt.Errorf("prefix %q must not start with /", dir)
-	case strings.ContainsAny(dir, `\*$`):
-		return fmt.Errorf("prefix %q must not contain \\, * or $", dir)
+	case strings.ContainsRune(dir, '\\'):
+		return fmt.Errorf("prefix %q must not contain \\", dir)
 	case len(dir) > MaxKeyBytes-128:
 		return fmt.Errorf("prefix is %d bytes; at most %d leave room for object names", len(dir), MaxKeyBytes-128)
 	}
 	if err := checkText("prefix", dir); err != nil {
+		return err
+	}
+	if err := CheckResource("prefix", dir); err != nil {
 		return err
 	}
 	for _, seg := range strings.Split(strings.TrimSuffix(dir, "/"), "/") {
