@@ -27,7 +27,11 @@ import (
 const maxSize = 1 << 20
 
 var (
-	stack *Stack
+	// stack runs with limits set (size, types, overwrite); defaults runs with every setting at its
+	// default, as a deployment that names none (the attack table's stack, see attack_test.go).
+	stack, defaults *Stack
+	// bins are the function binaries both stacks run, built once.
+	bins map[string]string
 	// skew shifts the clock of the local OSS and the fake STS, to expire URLs and policies.
 	skew atomic.Int64
 )
@@ -38,9 +42,25 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	ctx := context.Background()
-	var err error
+	binDir, err := os.MkdirTemp("", "fc-oss-upload-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(binDir)
+	if bins, err = Build(ctx, binDir, false); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	if defaults, err = Start(ctx, Options{Bins: bins, Now: now}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer defaults.Close()
 	stack, err = Start(ctx, Options{
-		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) },
+		Bins: bins,
+		Now:  now,
 		Env: map[string]string{
 			"OSS_MAX_SIZE_BYTES":        fmt.Sprint(maxSize),
 			"OSS_ALLOWED_CONTENT_TYPES": "image/png,text/plain,application/octet-stream",
@@ -149,7 +169,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("wrong content type", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png", &q)
+		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		h := map[string]string{"Content-Type": "text/html", "x-oss-forbid-overwrite": "true"}
 		if status, code := ossError(t, put(t, q, data, h)); status != 403 || code != "SignatureDoesNotMatch" {
 			t.Fatalf("got %d %s", status, code)
@@ -166,7 +186,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("tampered signature", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png", &q)
+		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		u, _ := url.Parse(q.URL)
 		v := u.Query()
 		sig := []byte(v.Get("x-oss-signature"))
@@ -180,7 +200,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("another key with the same signature", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png", &q)
+		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		q.URL = strings.Replace(q.URL, q.Key, stack.Dir+"elsewhere.png", 1)
 		if status, code := ossError(t, put(t, q, data, q.Headers)); status != 403 || code != "SignatureDoesNotMatch" {
 			t.Fatalf("got %d %s", status, code)
@@ -188,7 +208,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("expired", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png", &q)
+		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		skew.Store(int64(11 * time.Minute))
 		defer skew.Store(0)
 		if status, code := ossError(t, put(t, q, data, q.Headers)); status != 403 || code != "AccessDenied" {
@@ -264,7 +284,7 @@ func TestPostObject(t *testing.T) {
 			{"success_action_status", "200"}, {"policy", p.Policy}, {"x-oss-signature", p.Signature},
 			{"x-oss-signature-version", "OSS4-HMAC-SHA256"}, {"x-oss-credential", p.Credential},
 			{"x-oss-date", p.Date}, {"key", key}, {"x-oss-security-token", p.SecurityToken},
-			{"x-oss-forbid-overwrite", "true"}, {"Content-Type", "image/png"},
+			{"x-oss-forbid-overwrite", "true"}, {"Content-Type", "image/png"}, {"x-oss-content-type", "image/png"},
 		}
 		if status, code := ossError(t, postForm(t, p.Host, fields, "published form.png", data)); status != 200 {
 			t.Fatalf("got %d %s", status, code)
@@ -285,6 +305,7 @@ func TestPostObject(t *testing.T) {
 		f := p.Fields
 		f["key"] = "elsewhere/x.png"
 		f["Content-Type"] = "image/png"
+		f["x-oss-content-type"] = "image/png"
 		f["x-oss-forbid-overwrite"] = "true"
 		if status, code := ossError(t, postForm(t, p.Host, fieldsOf(f), "x.png", data)); status != 403 || code != "AccessDenied" {
 			t.Fatalf("got %d %s", status, code)
@@ -297,6 +318,7 @@ func TestPostObject(t *testing.T) {
 		f := p.Fields
 		f["key"] = p.Dir + "page.html"
 		f["Content-Type"] = "text/html"
+		f["x-oss-content-type"] = "text/html"
 		f["x-oss-forbid-overwrite"] = "true"
 		if status, code := ossError(t, postForm(t, p.Host, fieldsOf(f), "page.html", data)); status != 403 || code != "AccessDenied" {
 			t.Fatalf("got %d %s", status, code)

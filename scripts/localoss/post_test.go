@@ -193,6 +193,21 @@ func TestPostObject(t *testing.T) {
 		{name: "status 200", fields: []field{{"key", key}, {"success_action_status", "200"}}, wantStatus: 200, wantKey: key},
 		{name: "status 201", fields: []field{{"key", key}, {"success_action_status", "201"}}, wantStatus: 201, wantKey: key},
 		{name: "status invalid is 204", fields: []field{{"key", key}, {"success_action_status", "302"}}, wantStatus: 204, wantKey: key},
+		// PostObject: x-oss-content-type > Content-Type field > the file part's type; fields the
+		// policy does not name are still stored (issue 18 row 1).
+		{name: "x-oss-content-type wins", conds: []any{keyCond, []any{"eq", "$content-type", "image/png"}},
+			fields: []field{{"key", key}, {"Content-Type", "image/png"}, {"x-oss-content-type", "text/html"}}, wantStatus: 204, wantKey: key, wantType: "text/html"},
+		{name: "x-oss-content-type bound", conds: []any{keyCond, []any{"eq", "$x-oss-content-type", "image/png"}},
+			fields: []field{{"key", key}, {"x-oss-content-type", "text/html"}}, wantStatus: 403, wantCode: CodeAccessDenied},
+		// A condition on an absent field sees "": eq "" forbids the field, eq "true" requires it.
+		{name: "absent field matches empty", conds: []any{keyCond, []any{"eq", "$success_action_redirect", ""}},
+			fields: []field{{"key", key}}, wantStatus: 204, wantKey: key},
+		{name: "redirect forbidden by policy", conds: []any{keyCond, []any{"eq", "$success_action_redirect", ""}},
+			fields: []field{{"key", key}, {"success_action_redirect", "https://evil.example/"}}, wantStatus: 403, wantCode: CodeAccessDenied},
+		{name: "required field absent", conds: []any{keyCond, []any{"eq", "$x-oss-forbid-overwrite", "true"}},
+			fields: []field{{"key", key}}, wantStatus: 403, wantCode: CodeAccessDenied},
+		// https://www.alibabacloud.com/help/en/oss/user-guide/0006-00000117 (issue 18 row 5).
+		{name: "forbid-overwrite not a boolean", fields: []field{{"key", key}, {"x-oss-forbid-overwrite", "yes"}}, wantStatus: 400, wantCode: CodeInvalidArgument},
 		{name: "file not last", fields: []field{{"key", key}}, fileNotLast: true, wantStatus: 400, wantCode: CodeMalformedPOSTRequest},
 		{name: "no file", fields: []field{{"key", key}}, noFile: true, wantStatus: 400, wantCode: CodeIncorrectNumberOfFiles},
 		{name: "expired policy", fields: []field{{"key", key}}, expires: -time.Second,
