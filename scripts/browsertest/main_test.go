@@ -34,8 +34,11 @@ var (
 
 	// strict has size and type limits and forbids overwrites: what the demo pages are tested on.
 	strict *devstack.Stack
-	// published runs like Alibaba's sample apps expect: no type list, no overwrite protection,
-	// image/png signed when the client names no type (the published presigned client sends it).
+	// published runs with the settings the README names for Alibaba's published clients: no type
+	// list, image/png signed when the client names no type (the published presign client sends it),
+	// and the three opt-outs those clients need because they send only fixed fields and headers:
+	// no overwrite protection, no size limit (their presign call names no size), active content
+	// stored as sent (their form sends no Content-Disposition).
 	published *devstack.Stack
 	// skew shifts the clock of both local OSSes and fake STSes, to expire authorizations.
 	skew atomic.Int64
@@ -88,6 +91,9 @@ func run(m *testing.M) int {
 	defer strict.Close()
 	published, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: map[string]string{
 		"OSS_DEFAULT_CONTENT_TYPE": "image/png",
+		"OSS_FORBID_OVERWRITE":     "false",
+		"OSS_MAX_SIZE_BYTES":       "0",
+		"OSS_ALLOW_ACTIVE_CONTENT": "true",
 	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)

@@ -351,3 +351,26 @@ func TestAttackOriginScheme(t *testing.T) {
 		t.Fatalf("https origin on the http site: %d %s", status, code)
 	}
 }
+
+// TestAttackURLReuse (kept): a presigned PUT URL cannot read or delete, the method is signed.
+func TestAttackURLReuse(t *testing.T) {
+	data := []byte("kept")
+	var p presigned
+	mustJSON(t, defaults, fmt.Sprintf("/get_presigned_url_for_oss_upload?filename=a.txt&size=%d", len(data)), &p)
+	if status, code := ossError(t, put(t, p, data, p.Headers)); status != 200 {
+		t.Fatalf("upload: %d %s", status, code)
+	}
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		req, _ := http.NewRequest(method, p.URL, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, code := ossError(t, resp); status != 403 || code != "SignatureDoesNotMatch" {
+			t.Fatalf("%s with the PUT URL: %d %s", method, status, code)
+		}
+	}
+	if got, _, _, ok := objectAt(t, defaults, p.Key); !ok || !bytes.Equal(got, data) {
+		t.Fatalf("object changed: %q %v", got, ok)
+	}
+}
