@@ -17,6 +17,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
 // placeholder matches ${name} in a policy or CORS file.
@@ -58,6 +60,15 @@ func Render(filename string, text []byte, values map[string][]string) ([]byte, e
 		}
 	default:
 		return nil, fmt.Errorf("render %s: unsupported file type %q (want .json or .xml)", filename, ext)
+	}
+	// Values that become part of a RAM policy resource may not hold a wildcard or variable
+	// character: uploadDir "up?oads/" would grant more than the prefix.
+	for _, n := range []string{"bucketName", "uploadDir"} {
+		for _, v := range values[n] {
+			if err := upload.CheckResource(n, v); err != nil {
+				return nil, fmt.Errorf("render %s: %w", filename, err)
+			}
+		}
 	}
 	used := map[string]bool{}
 	var missing []string

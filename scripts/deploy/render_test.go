@@ -25,6 +25,9 @@ func TestRenderEscapesAndChecks(t *testing.T) {
 		{"missing", map[string][]string{"bucketName": {"b"}}, "no value for uploadDir"},
 		{"unused", map[string][]string{"bucketName": {"b"}, "uploadDir": {"u/"}, "bucket": {"typo"}}, "bucket not used"},
 		{"repeat in json", map[string][]string{"bucketName": {"a", "b"}, "uploadDir": {"u/"}}, "not valid json"},
+		// A RAM wildcard would widen the policy's resource (issue 18 row 9).
+		{"wildcard dir", map[string][]string{"bucketName": {"b"}, "uploadDir": {"up?oads/"}}, "uploadDir"},
+		{"wildcard bucket", map[string][]string{"bucketName": {"b*"}, "uploadDir": {"u/"}}, "bucketName"},
 	} {
 		if _, err := deploy.Render("p.json", j, tc.values); err == nil || !strings.Contains(err.Error(), tc.errHas) {
 			t.Errorf("%s: err = %v, want it to mention %q", tc.name, err, tc.errHas)
