@@ -144,9 +144,10 @@ func formConditions(p upload.FormPlan) ([]ossauth.Condition, map[string]string) 
 		conds = append(conds, ossauth.In("content-type", p.Types...), ossauth.In("x-oss-content-type", p.Types...))
 	}
 	// Content-Encoding would make browsers decode the bytes before using the bound type;
-	// x-oss-object-acl would make the object readable (or writable) by anyone.
+	// x-oss-object-acl would make the object readable (or writable) by anyone; x-oss-storage-class
+	// could put it in an archive class (unreadable until restored, billed for a minimum duration).
 	conds = append(conds, ossauth.Eq("content-disposition", p.Disposition), ossauth.Eq("content-encoding", ""),
-		ossauth.Eq("x-oss-object-acl", ""))
+		ossauth.Eq("x-oss-object-acl", ""), ossauth.Eq("x-oss-storage-class", ""))
 	if p.Disposition != "" {
 		fields["Content-Disposition"] = p.Disposition
 	}

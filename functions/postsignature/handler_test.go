@@ -115,6 +115,7 @@ func TestPostPolicyServerChosenKey(t *testing.T) {
 		[]any{"eq", "$content-disposition", ""},
 		[]any{"eq", "$content-encoding", ""},
 		[]any{"eq", "$x-oss-object-acl", ""},
+		[]any{"eq", "$x-oss-storage-class", ""},
 		// No redirect after the upload, and the status the pages read (issue 18 row 8).
 		[]any{"eq", "$success_action_status", "200"},
 		[]any{"eq", "$success_action_redirect", ""},

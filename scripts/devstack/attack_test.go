@@ -225,6 +225,7 @@ func TestAttackServingHeaders(t *testing.T) {
 		{"Content-Disposition", "attachment; filename=invoice.exe"},
 		{"Content-Encoding", "gzip"},
 		{"x-oss-object-acl", "public-read-write"},
+		{"x-oss-storage-class", "ColdArchive"},
 	} {
 		var s postSignature
 		mustJSON(t, defaults, fmt.Sprintf("/get_post_signature_for_oss_upload?filename=pic.png&size=%d", len(data)), &s)
