@@ -38,7 +38,18 @@
 // # Operations
 //
 // PutObject, GetObject, HeadObject, DeleteObject, PostObject, InitiateMultipartUpload,
-// UploadPart, CompleteMultipartUpload, AbortMultipartUpload and ListParts. Errors are OSS XML
+// UploadPart, CompleteMultipartUpload, AbortMultipartUpload and ListParts.
+//
+// PostObject follows OSS's form rules (PostObject, https://www.alibabacloud.com/help/en/oss/developer-reference/postobject):
+// every form field is taken whether or not the policy names it; the stored type is
+// x-oss-content-type, else the Content-Type field, else the file part's type; Cache-Control,
+// Content-Disposition, Content-Encoding, Expires and x-oss-meta-* are stored; policy conditions may
+// name any field and match an absent one as ""; success_action_redirect answers 303 to any URL
+// unless the policy binds it; x-oss-forbid-overwrite must be true or false (postobject.go,
+// postpolicy.go). A presigned PUT's x-oss-additional-headers (Content-Length, Content-Disposition)
+// are signed with the request's values, so another size or disposition is SignatureDoesNotMatch.
+//
+// Errors are OSS XML
 // bodies (Code, Message, RequestId, HostId and OSS's extra elements) with OSS's codes and statuses;
 // see the Code* constants.
 //
