@@ -42,7 +42,7 @@ var Settings = []Setting{
 	{Name: "OSS_BUCKET", Required: true, Doc: "Bucket that uploads go to."},
 	{Name: "OSS_REGION", Required: true, Doc: "Region of the bucket, e.g. cn-hangzhou (oss-cn-hangzhou is accepted)."},
 	{Name: "OSS_ENDPOINT", Doc: "Where clients upload: empty for https://<bucket>.oss-<region>.aliyuncs.com; an aliyuncs.com host (e.g. the -internal one), a custom domain bound to the bucket (CNAME), or http://127.0.0.1:PORT for a local OSS (path-style)."},
-	{Name: "OSS_UPLOAD_DIR", Default: "uploads/", Doc: "Prefix every upload lives under; must end with /."},
+	{Name: "OSS_UPLOAD_DIR", Default: "uploads/", Doc: "Prefix every upload lives under; must end with / and hold no RAM wildcard (*, ? or $)."},
 	{Name: "OSS_STS_ROLE_ARN", Functions: []string{FunctionSTS}, Required: true, Doc: "RAM role to assume for upload credentials: acs:ram::<account>:role/<name>."},
 	{Name: "OSS_STS_ENDPOINT", Functions: []string{FunctionSTS}, Doc: "STS endpoint URL; empty for the regional one (sts.<region>.aliyuncs.com, or sts-vpc.<region>.aliyuncs.com with OSS_STS_NETWORK=vpc)."},
 	{Name: "OSS_STS_NETWORK", Functions: []string{FunctionSTS}, Doc: "vpc to call STS over its VPC endpoint (for functions that run in a VPC); empty for public."},

@@ -156,11 +156,13 @@ func FuzzObjectKey(f *testing.F) {
 	f.Add("uploads/", "a\x00b\r\nc", "a\x00.png", []byte{}, int64(1))
 	f.Add("uploads/", `a"],["starts-with","$key","`, "x.png", []byte{}, int64(1))
 	f.Add("uploads/", "...", "x.png", []byte{}, int64(1))
+	f.Add("up?oads/", "x", "x.png", []byte{}, int64(1))
+	f.Add("${ram:UserName}/", "x", "x.png", []byte{}, int64(1))
 	f.Fuzz(func(t *testing.T, dir, user, filename string, id []byte, sec int64) {
 		if err := CheckDir(dir); err != nil {
 			return // start-up refuses this OSS_UPLOAD_DIR
 		}
-		if len(dir) > MaxKeyBytes-128 || strings.Contains(dir, "//") || strings.HasPrefix(dir, "/") {
+		if len(dir) > MaxKeyBytes-128 || strings.Contains(dir, "//") || strings.HasPrefix(dir, "/") || strings.ContainsAny(dir, "*?$") {
 			t.Fatalf("CheckDir accepted %q", dir)
 		}
 		checkKey(t, dir, ObjectKey(dir, Intent{Filename: filename}, fuzzID(id), fuzzTime(sec)))
