@@ -452,7 +452,7 @@ func TestTriggerFrontBadInput(t *testing.T) {
 		t.Errorf("body over the function's limit: %d %s", status, code)
 	}
 	// A binary body travels base64-encoded in the event; the handler ignores a body it does not read.
-	if status, _ := post("/get_presigned_url_for_oss_upload?filename=a.png", "application/octet-stream", []byte{0, 0xff, 0xfe, 1}); status != 200 {
+	if status, _ := post("/get_presigned_url_for_oss_upload?filename=a.png&size=4", "application/octet-stream", []byte{0, 0xff, 0xfe, 1}); status != 200 {
 		t.Errorf("binary body: %d", status)
 	}
 	if status, code := post("/get_post_signature_for_oss_upload", "application/x-www-form-urlencoded", []byte("filename=%ZZ")); status != 400 || code != "invalid_argument" {

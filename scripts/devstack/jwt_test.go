@@ -89,7 +89,7 @@ func TestJWTPerUserPrefix(t *testing.T) {
 		t.Fatalf("another user's prefix: %v", err)
 	}
 	var p presigned
-	if status := getWith(t, s.OriginURL, "/get_presigned_url_for_oss_upload?filename=x.png", alice, &p); status != 200 || !strings.HasPrefix(p.Key, "uploads/alice/") {
+	if status := getWith(t, s.OriginURL, "/get_presigned_url_for_oss_upload?filename=x.png&size=10", alice, &p); status != 200 || !strings.HasPrefix(p.Key, "uploads/alice/") {
 		t.Fatalf("presign for alice: %d %q", status, p.Key)
 	}
 
