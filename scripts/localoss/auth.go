@@ -264,6 +264,17 @@ func (s *Server) verifyV4(req signedRequest, a v4Auth, t time.Time, where string
 	if err != nil {
 		return nil, err
 	}
+	// Every header the signature lists must be in the request: a signed Content-Length or
+	// Content-Disposition cannot be dropped (https://help.aliyun.com/en/oss/user-guide/0002-00000077,
+	// https://alibabacloud.com/help/en/oss/support/0002-00000078: "the additional headers in the signed
+	// URL contain headers that do not exist in the request headers"). The pages give no code or
+	// status; this server answers 403 AccessDenied with the EC, like OSS's other 0002 auth errors.
+	for _, l := range a.additional {
+		if l != "host" && req.header.Values(l) == nil {
+			return nil, errAccessDenied("The additional headers in the signed request contain headers that do not exist in the request headers: "+l+".",
+				ErrorField{"EC", "0002-00000078"})
+		}
+	}
 	payloadHash := req.header.Get("x-oss-content-sha256")
 	if payloadHash == "" {
 		payloadHash = unsignedPayload

@@ -47,7 +47,8 @@
 // name any field and match an absent one as ""; success_action_redirect answers 303 to any URL
 // unless the policy binds it; x-oss-forbid-overwrite must be true or false (postobject.go,
 // postpolicy.go). A presigned PUT's x-oss-additional-headers (Content-Length, Content-Disposition)
-// are signed with the request's values, so another size or disposition is SignatureDoesNotMatch.
+// are signed with the request's values, so another size or disposition is SignatureDoesNotMatch
+// and a missing one AccessDenied (auth.go).
 //
 // Errors are OSS XML
 // bodies (Code, Message, RequestId, HostId and OSS's extra elements) with OSS's codes and statuses;
