@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,6 +31,15 @@ type Config struct {
 	DemoAliOSSURL string
 	// UserHeader names the header with the caller's user id (passed by FC's JWT auth); "" = off.
 	UserHeader string
+
+	// CallbackURL is where OSS posts upload callbacks (OSS_CALLBACK_URL); "" = no callbacks.
+	CallbackURL string
+	// CallbackTrustedKeyURLs are the prefixes a callback's public key URL must start with.
+	CallbackTrustedKeyURLs []string
+	// WebhookURL receives verified uploads (Standard Webhooks); "" = off. WebhookSecret is its
+	// signing secret, whsec_<base64>.
+	WebhookURL    string
+	WebhookSecret string
 }
 
 // Limits enforced on settings.
@@ -134,10 +144,45 @@ func Load(function string, getenv func(string) string) (Config, error) {
 	if c.UserHeader != "" && !headerRE.MatchString(c.UserHeader) {
 		l.fail("AUTH_USER_HEADER", "%q is not a header name like X-User-Id", c.UserHeader)
 	}
+	c.CallbackURL = l.str("OSS_CALLBACK_URL")
+	if c.CallbackURL != "" && !httpURL(c.CallbackURL) {
+		l.fail("OSS_CALLBACK_URL", "%q must be a URL like https://uploads.example.com/oss_upload_callback", c.CallbackURL)
+	}
+	for _, p := range l.list("OSS_CALLBACK_TRUSTED_KEY_URLS") {
+		if u, err := url.Parse(p); err != nil || !httpURL(p) || !strings.HasSuffix(u.Path, "/") || u.User != nil {
+			l.fail("OSS_CALLBACK_TRUSTED_KEY_URLS", "%q must be a URL prefix ending in / like https://gosspublic.alicdn.com/", p)
+			continue
+		}
+		c.CallbackTrustedKeyURLs = append(c.CallbackTrustedKeyURLs, p)
+	}
+	c.WebhookURL = l.str("WEBHOOK_URL")
+	if c.WebhookURL != "" && !httpURL(c.WebhookURL) {
+		l.fail("WEBHOOK_URL", "%q must be a URL like https://app.example.com/hooks/uploads", c.WebhookURL)
+	}
+	c.WebhookSecret = l.str("WEBHOOK_SECRET")
+	switch {
+	case c.WebhookURL != "" && c.WebhookSecret == "":
+		l.fail("WEBHOOK_SECRET", "is required with WEBHOOK_URL: a whsec_<base64> secret shared with the receiver")
+	case c.WebhookSecret != "" && !webhookSecret(c.WebhookSecret):
+		l.fail("WEBHOOK_SECRET", "must be whsec_ followed by the base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))")
+	}
 	if err := errors.Join(l.errs...); err != nil {
 		return c, fmt.Errorf("config: invalid settings for function %s:\n%w", function, err)
 	}
 	return c, nil
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// webhookSecret reports whether s is a Standard Webhooks secret: whsec_ and the base64 of 24 to 64
+// bytes (the specification's recommended key sizes).
+func webhookSecret(s string) bool {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
+	return strings.HasPrefix(s, "whsec_") && err == nil && len(k) >= 24 && len(k) <= 64
 }
 
 type loader struct {

@@ -5,10 +5,15 @@ const (
 	FunctionSTS           = "sts"
 	FunctionPostSignature = "postsignature"
 	FunctionPresignedURL  = "presignedurl"
+	FunctionCallback      = "callback"
 )
 
 // Functions lists every function of the bundle.
-var Functions = []string{FunctionSTS, FunctionPostSignature, FunctionPresignedURL}
+var Functions = []string{FunctionSTS, FunctionPostSignature, FunctionPresignedURL, FunctionCallback}
+
+// Authorizers are the functions that hand out upload authorizations (the browser-facing APIs);
+// callback is the fourth, which only OSS calls.
+var Authorizers = []string{FunctionSTS, FunctionPostSignature, FunctionPresignedURL}
 
 // Setting describes one environment variable.
 type Setting struct {
@@ -34,6 +39,11 @@ func (s Setting) AppliesTo(function string) bool {
 
 var signers = []string{FunctionPostSignature, FunctionPresignedURL}
 
+// DefaultCallbackTrustedKeyURLs are the prefixes OSS's callback public key URLs start with (OSS
+// "Callback" API reference, https://help.aliyun.com/en/oss/developer-reference/callback: verify that
+// x-oss-pub-key-url starts with one of them before fetching the key).
+const DefaultCallbackTrustedKeyURLs = "https://gosspublic.alicdn.com/,http://gosspublic.alicdn.com/"
+
 // DefaultAliOSSURL is the public CDN build of ali-oss that the STS demo page loads.
 const DefaultAliOSSURL = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
 
@@ -55,5 +65,9 @@ var Settings = []Setting{
 	{Name: "OSS_ALLOW_ACTIVE_CONTENT", Functions: signers, Default: "false", Doc: "false signs Content-Disposition: attachment for every type a browser may execute (HTML, SVG, JavaScript, XML...) and for uploads whose type is not bound, so the bucket's domain serves them as downloads; true stores them as sent (only for buckets whose domain holds nothing a page could abuse)."},
 	{Name: "CORS_ALLOWED_ORIGINS", Doc: "Comma-separated origins (https://app.example.com) that may call the function from a browser; empty allows same-origin pages only; * allows any."},
 	{Name: "AUTH_USER_HEADER", Doc: "Header that carries the signed-in user, as FC's JWT trigger authentication passes a claim (claimPassBy), e.g. X-User-Id; every authorization is then scoped to <prefix><user>/. Set it only with authType jwt: on an anonymous trigger anyone could send the header."},
+	{Name: "OSS_CALLBACK_URL", Functions: Authorizers, Doc: "Public URL of the callback function's route (https://<domain>/oss_upload_callback); when set, every authorization asks OSS to call it after the upload. Empty: no callbacks."},
+	{Name: "OSS_CALLBACK_TRUSTED_KEY_URLS", Functions: []string{FunctionCallback}, Default: DefaultCallbackTrustedKeyURLs, Doc: "Comma-separated URL prefixes a callback's public key URL (x-oss-pub-key-url) must start with; OSS's own by default."},
+	{Name: "WEBHOOK_URL", Functions: []string{FunctionCallback}, Doc: "URL that receives every verified upload as a Standard Webhooks POST; empty: the log line is the only record."},
+	{Name: "WEBHOOK_SECRET", Functions: []string{FunctionCallback}, Doc: "Standard Webhooks signing secret for WEBHOOK_URL, whsec_<base64 of 24 to 64 random bytes>; required with WEBHOOK_URL."},
 	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: DefaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
 }

@@ -1,0 +1,136 @@
+package osscallback
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// Webhook delivers events to one URL signed per Standard Webhooks (https://www.standardwebhooks.com/):
+// headers webhook-id, webhook-timestamp (Unix seconds) and webhook-signature (v1,<base64
+// HMAC-SHA256 of "<id>.<timestamp>.<body>">), made by the specification's Go library.
+//
+// A delivery is bounded: up to Attempts tries, each at most AttemptTimeout, with Backoff (doubled)
+// between them, and never past the caller's context, because the callback that triggers it has only
+// OSS's 5 seconds. Network errors, 408, 429 and 5xx are retried; other answers are final.
+type Webhook struct {
+	// URL receives the POSTs. Required.
+	URL string
+	// Attempts is the most tries per event (default 3).
+	Attempts int
+	// AttemptTimeout bounds one try (default 1.5 s).
+	AttemptTimeout time.Duration
+	// Backoff is the pause before the second try, doubled before each later one (default 200 ms).
+	Backoff time.Duration
+	// Client sends the POSTs. Optional; nil means http.DefaultClient (each try is bounded by its
+	// context).
+	Client *http.Client
+
+	signer *standardwebhooks.Webhook
+}
+
+// NewWebhook returns a Webhook for url signing with secret (whsec_<base64>).
+func NewWebhook(url, secret string) (*Webhook, error) {
+	s, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		return nil, fmt.Errorf("osscallback: webhook secret: %w", err)
+	}
+	return &Webhook{URL: url, signer: s}, nil
+}
+
+// DeliveryError is the outcome of a delivery that did not succeed.
+type DeliveryError struct {
+	Attempts int   // tries made
+	Status   int   // the last answer's status; 0 when there was none
+	Err      error // the last try's error
+}
+
+func (e *DeliveryError) Error() string {
+	return fmt.Sprintf("osscallback: webhook not delivered after %d attempt(s): %v", e.Attempts, e.Err)
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// errStatus is the error of an answer that is not 2xx.
+var errStatus = errors.New("webhook answered with a non-2xx status")
+
+// Deliver POSTs payload (JSON) as message id, signed at ts, and returns the number of tries made;
+// the error, when not nil, is a *DeliveryError.
+func (w *Webhook) Deliver(ctx context.Context, id string, ts time.Time, payload []byte) (int, error) {
+	attempts, per, backoff := w.Attempts, w.AttemptTimeout, w.Backoff
+	if attempts <= 0 {
+		attempts = 3
+	}
+	if per <= 0 {
+		per = 1500 * time.Millisecond
+	}
+	if backoff <= 0 {
+		backoff = 200 * time.Millisecond
+	}
+	sig, err := w.signer.Sign(id, ts, payload)
+	if err != nil {
+		return 0, &DeliveryError{Err: err}
+	}
+	last := &DeliveryError{}
+	for i := 1; i <= attempts; i++ {
+		last.Attempts = i
+		status, err := w.try(ctx, per, id, ts, sig, payload)
+		if err == nil {
+			return i, nil
+		}
+		last.Status, last.Err = status, err
+		if !retryable(status) || i == attempts {
+			break
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			last.Err = fmt.Errorf("%w (gave up waiting to retry: %v)", err, ctx.Err())
+			return i, last
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+	return last.Attempts, last
+}
+
+func (w *Webhook) try(ctx context.Context, timeout time.Duration, id string, ts time.Time, sig string, payload []byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(payload))
+	if err != nil {
+		return 0, err
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set(standardwebhooks.HeaderWebhookID, id)
+	h.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	h.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	c := w.Client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("%w: %d", errStatus, resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}
+
+// retryable reports whether a try that ended with status (0: no answer) may succeed when repeated.
+func retryable(status int) bool {
+	return status == 0 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
