@@ -30,7 +30,10 @@ func TestLoadDefaults(t *testing.T) {
 		if fn == FunctionSTS && (c.STSDuration != time.Hour || c.DemoAliOSSURL != DefaultAliOSSURL) {
 			t.Errorf("sts defaults: %+v", c)
 		}
-		if fn != FunctionSTS && (c.Rules.MaxSize != 104857600 || c.Rules.Expires != 10*time.Minute || c.Rules.DefaultContentType != "application/octet-stream") {
+		if fn == FunctionCallback && strings.Join(c.CallbackTrustedKeyURLs, ",") != DefaultCallbackTrustedKeyURLs {
+			t.Errorf("callback defaults: %+v", c)
+		}
+		if fn != FunctionSTS && fn != FunctionCallback && (c.Rules.MaxSize != 104857600 || c.Rules.Expires != 10*time.Minute || c.Rules.DefaultContentType != "application/octet-stream") {
 			t.Errorf("%s defaults: %+v", fn, c.Rules)
 		}
 	}
@@ -115,5 +118,41 @@ func TestWildcardsRefused(t *testing.T) {
 	m["OSS_BUCKET"] = "bucket*"
 	if _, err := Load(FunctionSTS, env(m)); err == nil || !strings.Contains(err.Error(), "OSS_BUCKET") {
 		t.Errorf("OSS_BUCKET=bucket*: %v", err)
+	}
+}
+
+func TestLoadCallbackSettings(t *testing.T) {
+	t.Parallel()
+	m := base()
+	m["OSS_CALLBACK_URL"] = "https://up.example.com/oss_upload_callback"
+	c, err := Load(FunctionPresignedURL, env(m))
+	if err != nil || c.CallbackURL != m["OSS_CALLBACK_URL"] {
+		t.Fatalf("presignedurl: %v %q", err, c.CallbackURL)
+	}
+	if c, _ := Load(FunctionCallback, env(m)); c.CallbackURL != "" {
+		t.Errorf("callback reads OSS_CALLBACK_URL: %q", c.CallbackURL)
+	}
+	m["WEBHOOK_URL"] = "https://app.example.com/hooks"
+	m["WEBHOOK_SECRET"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	if c, err := Load(FunctionCallback, env(m)); err != nil || c.WebhookURL != m["WEBHOOK_URL"] || c.WebhookSecret != m["WEBHOOK_SECRET"] {
+		t.Errorf("webhook: %v %+v", err, c)
+	}
+	for name, bad := range map[string]map[string]string{
+		"OSS_CALLBACK_TRUSTED_KEY_URLS": {"OSS_CALLBACK_TRUSTED_KEY_URLS": "https://gosspublic.alicdn.com"},
+		"WEBHOOK_SECRET":                {"WEBHOOK_URL": "https://app.example.com/h"},
+		"WEBHOOK_URL":                   {"WEBHOOK_URL": "app.example.com/h", "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+	} {
+		m := base()
+		for k, v := range bad {
+			m[k] = v
+		}
+		if _, err := Load(FunctionCallback, env(m)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	m = base()
+	m["WEBHOOK_URL"], m["WEBHOOK_SECRET"] = "https://app.example.com/h", "whsec_c2hvcnQ="
+	if _, err := Load(FunctionCallback, env(m)); err == nil || !strings.Contains(err.Error(), "WEBHOOK_SECRET") {
+		t.Errorf("short secret: %v", err)
 	}
 }
