@@ -147,6 +147,10 @@ func Load(function string, getenv func(string) string) (Config, error) {
 	c.CallbackURL = l.str("OSS_CALLBACK_URL")
 	if c.CallbackURL != "" && !httpURL(c.CallbackURL) {
 		l.fail("OSS_CALLBACK_URL", "%q must be a URL like https://uploads.example.com/oss_upload_callback", c.CallbackURL)
+	} else if strings.ContainsAny(c.CallbackURL, "?#%") {
+		// OSS signs the callback's raw query, which FC's trigger event does not keep; ali-oss
+		// re-encodes "%" (encodeURI).
+		l.fail("OSS_CALLBACK_URL", "%q must have no query, fragment or %%-escapes", c.CallbackURL)
 	}
 	for _, p := range l.list("OSS_CALLBACK_TRUSTED_KEY_URLS") {
 		if u, err := url.Parse(p); err != nil || !httpURL(p) || !strings.HasSuffix(u.Path, "/") || u.User != nil {

@@ -1,0 +1,22 @@
+// OSS signs callbacks with a 512-bit RSA key (its published callback_pub_key_v1.pem); Go 1.24+
+// refuses RSA keys under 1024 bits unless this setting is on, and every genuine callback would fail.
+//go:debug rsa1024min=0
+
+// Command callback is the Function Compute handler OSS calls after each upload (POST
+// /oss_upload_callback): it verifies OSS's signature, checks the upload lies under the prefix, logs
+// it, notifies WEBHOOK_URL and answers with the upload's details, which OSS relays to the client.
+package main
+
+import (
+	"net/http"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
+)
+
+func main() {
+	fcweb.Main(config.FunctionCallback, func(cfg config.Config, _ rolecred.Provider) (http.Handler, error) {
+		return newHandler(cfg, options{})
+	})
+}
