@@ -8,6 +8,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
@@ -83,6 +84,17 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		return nil, err
 	}
 	conds, fields := formConditions(plan)
+	if s.cfg.CallbackURL != "" {
+		// The policy binds the callback, so OSS calls this bundle's callback and no other URL. The
+		// custom variables are plain form fields (OSS's PostObject takes them so); the callback
+		// function trusts the key, not them, for the user.
+		cb := osscallback.Param(s.cfg.CallbackURL)
+		conds = append(conds, ossauth.Eq("callback", cb))
+		fields["callback"] = cb
+		for k, v := range osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename) {
+			fields[k] = v
+		}
+	}
 
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {

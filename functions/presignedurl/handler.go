@@ -3,12 +3,14 @@ package main
 import (
 	"crypto/rand"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
@@ -83,6 +85,14 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	req := &ossauth.Request{Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key, Header: http.Header{}}
 	for k, v := range headers {
 		req.Header.Set(k, v)
+	}
+	if s.cfg.CallbackURL != "" {
+		// In the signed query, so the URL alone carries the callback and a client cannot change it
+		// (OSS's Callback reference: callback and callback-var as query parameters of a signed URL).
+		req.Query = url.Values{
+			"callback":     {osscallback.Param(s.cfg.CallbackURL)},
+			"callback-var": {osscallback.EncodeVars(osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename))},
+		}
 	}
 
 	creds, err := s.creds.Credentials(r.Context())

@@ -9,6 +9,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/stscred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
@@ -48,6 +49,10 @@ type tokenResponse struct {
 	Cname           bool   `json:"Cname"`
 	PathStyle       bool   `json:"PathStyle"`
 	Dir             string `json:"Dir"`
+	// Callback, with OSS_CALLBACK_URL set, is ali-oss's callback option for put and
+	// multipartUpload (add customValue.filename). The client may leave it out: with STS the
+	// notification is best effort.
+	Callback *osscallback.ClientOption `json:"Callback,omitempty"`
 }
 
 type server struct {
@@ -94,7 +99,12 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep := s.cfg.Endpoint
+	var cb *osscallback.ClientOption
+	if s.cfg.CallbackURL != "" {
+		cb = osscallback.AliOSSOption(s.cfg.CallbackURL, osscallback.User(dir, s.cfg.Rules.Dir))
+	}
 	fcweb.WriteJSON(w, http.StatusOK, tokenResponse{
+		Callback:        cb,
 		AccessKeyID:     tok.Credentials.AccessKeyID,
 		AccessKeySecret: tok.Credentials.AccessKeySecret,
 		SecurityToken:   tok.Credentials.SecurityToken,

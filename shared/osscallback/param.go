@@ -69,3 +69,9 @@ func AliOSSOption(callbackURL, user string) *ClientOption {
 	return &ClientOption{URL: callbackURL, Body: Body, ContentType: BodyType,
 		CustomValue: map[string]string{strings.TrimPrefix(VarUser, "x:"): user}}
 }
+
+// User returns the user segment of an upload prefix: prefix minus the configured dir and its
+// trailing "/" ("" when prefix is dir itself, i.e. without per-user auth).
+func User(prefix, dir string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/")
+}
