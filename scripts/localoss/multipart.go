@@ -260,6 +260,10 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, r *http.Request,
 				ErrorField{"ProposedSize", strconv.FormatInt(p.Size, 10)})
 		}
 	}
+	cb, cerr := callbackFromRequest(r, c.query)
+	if cerr != nil {
+		return cerr
+	}
 	in, err := s.assemble(dir, parts)
 	if err != nil {
 		return err
@@ -284,6 +288,9 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, r *http.Request,
 	key, enc := encodeKey(c, c.key)
 	w.Header().Set("ETag", meta.ETag)
 	w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(meta.CRC64, 10))
+	if cb != nil {
+		return s.finishWithCallback(w, r, c, cb, meta)
+	}
 	writeXML(w, http.StatusOK, struct {
 		XMLName      xml.Name `xml:"CompleteMultipartUploadResult"`
 		EncodingType string   `xml:"EncodingType,omitempty"`

@@ -66,6 +66,10 @@ func checkContentMD5(header string, sum []byte) *Error {
 }
 
 func (s *Server) putObject(w http.ResponseWriter, r *http.Request, c *call) error {
+	cb, cerr := callbackFromRequest(r, c.query)
+	if cerr != nil {
+		return cerr
+	}
 	in, err := s.ingestBody(r)
 	if err != nil {
 		return err
@@ -87,6 +91,9 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, c *call) erro
 	h.Set("ETag", meta.ETag)
 	h.Set("Content-MD5", base64.StdEncoding.EncodeToString(in.md5))
 	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(meta.CRC64, 10))
+	if cb != nil {
+		return s.finishWithCallback(w, r, c, cb, meta)
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

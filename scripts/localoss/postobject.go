@@ -136,10 +136,20 @@ func (s *Server) postFile(w http.ResponseWriter, r *http.Request, c *call, mr *m
 	if ferr != nil {
 		return ferr
 	}
+	cb, cerr := callbackFromForm(form.fields)
+	if cerr != nil {
+		return cerr
+	}
 	meta := metaFromForm(key, form.fields, file.Header.Get("Content-Type"))
 	meta.Size, meta.ETag, meta.CRC64, meta.LastModified = in.size, etagOf(in.md5), in.crc, c.now.UTC()
 	if err := s.store.commit(c.bucket, key, in, meta, forbid); err != nil {
 		return err
+	}
+	if cb != nil {
+		// With a callback, the client gets the callback's answer whatever success_action_status says.
+		w.Header().Set("ETag", meta.ETag)
+		w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(meta.CRC64, 10))
+		return s.finishWithCallback(w, r, c, cb, meta)
 	}
 	return writePostResponse(w, r, c.bucket, key, meta, form.fields)
 }

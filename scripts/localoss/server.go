@@ -2,6 +2,7 @@ package localoss
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
@@ -45,6 +47,9 @@ type Options struct {
 	PublicRead bool
 	// MaxObjectSize bounds one object, in bytes. Optional; zero means DefaultMaxObjectSize.
 	MaxObjectSize int64
+	// CallbackClient performs upload callbacks (see CallbackKeyPath). Optional; nil means
+	// http.DefaultClient, each callback bounded by OSS's 5 seconds.
+	CallbackClient *http.Client
 	// Logger receives one access line per request and internal errors. It never receives
 	// signatures, security tokens, secrets, policies or signed URLs. Optional; nil discards.
 	Logger *slog.Logger
@@ -64,6 +69,11 @@ type Server struct {
 	maxSize    int64
 	log        *slog.Logger
 	store      *store
+
+	callbackClient *http.Client
+	cbKeyOnce      sync.Once
+	cbKey          *rsa.PrivateKey
+	cbKeyErr       error
 }
 
 // New validates opts, creates the data directory if needed and returns a Server.
@@ -108,6 +118,8 @@ func New(opts Options) (*Server, error) {
 		maxSize:    opts.MaxObjectSize,
 		log:        opts.Logger,
 		store:      st,
+
+		callbackClient: opts.CallbackClient,
 	}
 	for _, b := range opts.Buckets {
 		s.buckets[b] = true
@@ -208,6 +220,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 		return s.preflight(w, r)
 	}
 	s.setCORS(w, r)
+	if r.URL.Path == CallbackKeyPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		c.op = "GetCallbackPublicKey"
+		return s.servePublicKey(w)
+	}
 
 	bucket, key, ok := s.route(r)
 	c.bucket, c.key = bucket, key
