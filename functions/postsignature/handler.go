@@ -34,6 +34,9 @@ type postResponse struct {
 	Expiration       string            `json:"expiration"`
 	MaxSize          int64             `json:"max_size"`
 	Fields           map[string]string `json:"fields"`
+	// Callback is the callback form field (with OSS_CALLBACK_URL), under the name Alibaba's
+	// callback form example reads.
+	Callback string `json:"callback,omitempty"`
 }
 
 type server struct {
@@ -127,5 +130,6 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		Expiration:       exp.UTC().Format(time.RFC3339),
 		MaxSize:          plan.MaxSize,
 		Fields:           fields,
+		Callback:         fields["callback"],
 	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ const (
 	DefaultRegion  = "cn-hangzhou"
 	LocalRoleARN   = "acs:ram::1234567890123456:role/oss-upload-local"
 	aliOSSVendored = "/vendor/aliyun-oss-sdk.min.js"
+	// CallbackPath is the callback function's route on the origin.
+	CallbackPath = "/oss_upload_callback"
 )
 
 // Options configure a stack. Every field is optional.
@@ -255,6 +258,10 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 	env["OSS_STS_ROLE_ARN"] = LocalRoleARN
 	env["OSS_STS_ENDPOINT"] = s.STSURL
 	env["DEMO_ALIOSS_URL"] = s.OriginURL + aliOSSVendored
+	// Uploads call back through the origin, like OSS through the custom domain; the callback
+	// function trusts only the local OSS's key (Env can switch callbacks off with an empty value).
+	env["OSS_CALLBACK_URL"] = s.OriginURL + CallbackPath
+	env["OSS_CALLBACK_TRUSTED_KEY_URLS"] = s.OSSURL + path.Dir(localoss.CallbackKeyPath) + "/"
 	return nil
 }
 
@@ -272,13 +279,14 @@ func (s *Stack) serve(ln net.Listener, h http.Handler) {
 // page loads locally, and an index of the demo pages.
 func (s *Stack) originHandler() http.Handler {
 	mux := http.NewServeMux()
-	for _, fn := range config.Functions {
+	for _, fn := range config.Authorizers {
 		f := s.Functions[fn]
 		mux.Handle("/"+fn+"/", f)
 	}
 	mux.Handle("/get_sts_token_for_oss_upload", s.Functions[config.FunctionSTS])
 	mux.Handle("/get_post_signature_for_oss_upload", s.Functions[config.FunctionPostSignature])
 	mux.Handle("/get_presigned_url_for_oss_upload", s.Functions[config.FunctionPresignedURL])
+	mux.Handle(CallbackPath, s.Functions[config.FunctionCallback])
 	mux.HandleFunc("GET "+aliOSSVendored, func(w http.ResponseWriter, r *http.Request) {
 		mods, err := nodetools.Ensure()
 		if err != nil {
