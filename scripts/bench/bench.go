@@ -129,7 +129,7 @@ func Run(ctx context.Context, o Options) (rep Report, err error) {
 	}
 	defer os.RemoveAll(dir)
 
-	names := append(slices.Clone(config.Functions), Baseline)
+	names := append(slices.Clone(config.Authorizers), Baseline)
 	bins := map[string]string{}
 	for k, v := range o.Bins {
 		bins[k] = v
@@ -183,7 +183,7 @@ func Run(ctx context.Context, o Options) (rep Report, err error) {
 	defer baseFront.Close()
 	urls := map[string]string{Baseline: baseFront.URL}
 	procs := map[string]*fcemu.Function{Baseline: base}
-	for _, n := range config.Functions {
+	for _, n := range config.Authorizers {
 		urls[n], procs[n] = stack.FunctionURLs[n], stack.Functions[n]
 	}
 

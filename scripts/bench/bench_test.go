@@ -29,7 +29,7 @@ func TestRunTiny(t *testing.T) {
 	table := md.String()
 	t.Log("\n" + table)
 
-	for _, name := range append(append([]string(nil), config.Functions...), Baseline) {
+	for _, name := range append(append([]string(nil), config.Authorizers...), Baseline) {
 		row, ok := rep.Row(name)
 		if !ok {
 			t.Fatalf("no row for %s", name)
@@ -68,7 +68,7 @@ func TestRunTiny(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Count(table, " ÷ "+Baseline+"* |"); got != len(config.Functions) {
-		t.Errorf("%d ratio lines, want %d", got, len(config.Functions))
+	if got := strings.Count(table, " ÷ "+Baseline+"* |"); got != len(config.Authorizers) {
+		t.Errorf("%d ratio lines, want %d", got, len(config.Authorizers))
 	}
 }

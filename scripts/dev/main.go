@@ -1,8 +1,10 @@
-// Command dev runs the bundle on this machine: the three handler binaries under the FC runtime-API
-// emulator, a fake STS and a strict local OSS, and one origin with the demo pages.
+// Command dev runs the bundle on this machine: the four handler binaries under the FC runtime-API
+// emulator, a fake STS and a strict local OSS that calls the callback function after each upload,
+// and one origin with the demo pages.
 //
 //	go run ./scripts/dev                      # local stack, pages at http://127.0.0.1:8080/
 //	go run ./scripts/dev -set OSS_ALLOWED_CONTENT_TYPES=image/png,image/jpeg -set OSS_MAX_SIZE_BYTES=5000000
+//	go run ./scripts/dev -webhook             # also print every upload's verified webhook
 //	go run ./scripts/dev -real                # against Alibaba Cloud: needs OSS_BUCKET, OSS_REGION,
 //	                                          # OSS_STS_ROLE_ARN and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
 //
@@ -24,6 +26,7 @@ import (
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/jwtauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 )
 
 func loadJWT(path string) (func(*http.Request) (map[string]string, error), error) {
@@ -58,6 +61,7 @@ func main() {
 	real := flag.Bool("real", false, "run the functions against Alibaba Cloud with the OSS_* settings and ALIBABA_CLOUD_* credentials of this environment")
 	verbose := flag.Bool("v", false, "log every request of the emulator, the fake STS and the local OSS")
 	jwtConfig := flag.String("jwt", "", "emulate FC's JWT trigger authentication with this authConfig JSON file ({\"jwks\":…,\"tokenLookup\":…,\"claimPassBy\":…}); pair it with -set AUTH_USER_HEADER=<claim header>")
+	webhook := flag.Bool("webhook", false, "start a local webhook receiver (WEBHOOK_URL, WEBHOOK_SECRET) that verifies and prints every upload's notification")
 	flag.Var(env, "set", "a function setting KEY=VALUE (repeatable), e.g. -set OSS_MAX_SIZE_BYTES=1048576")
 	flag.Parse()
 
@@ -88,6 +92,24 @@ func main() {
 		}
 		opts.Authorize = func(_ string, r *http.Request) (map[string]string, error) { return auth(r) }
 	}
+	if *webhook {
+		wh, err := devstack.StartWebhook("")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dev:", err)
+			os.Exit(1)
+		}
+		defer wh.Close()
+		wh.OnEvent = func(id string, ev osscallback.Event) {
+			b, _ := json.Marshal(ev)
+			fmt.Printf("webhook %s verified: %s\n", id, b)
+		}
+		for k, v := range wh.Env() {
+			if _, set := env[k]; !set {
+				env[k] = v
+			}
+		}
+		fmt.Fprintf(os.Stderr, "webhook receiver: %s\n", wh.URL)
+	}
 	s, err := devstack.Start(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dev:", err)
@@ -100,9 +122,10 @@ func main() {
 	fmt.Printf("  %s/postsignature/  V4 POST policy form upload\n", s.OriginURL)
 	fmt.Printf("  %s/presignedurl/   V4 presigned PUT\n", s.OriginURL)
 	fmt.Printf("\nEach function's own HTTP trigger:\n")
-	for _, fn := range []string{"sts", "postsignature", "presignedurl"} {
+	for _, fn := range []string{"sts", "postsignature", "presignedurl", "callback"} {
 		fmt.Printf("  %-14s %s\n", fn, s.FunctionURLs[fn])
 	}
+	fmt.Printf("\nUpload callbacks: %s%s (the local OSS calls it after each upload)\n", s.OriginURL, devstack.CallbackPath)
 	if *real {
 		fmt.Printf("\nUploads go to bucket %s in %s (Alibaba Cloud), under %s\n", s.Bucket, s.Region, s.Dir)
 	} else {

@@ -154,7 +154,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	results := map[string]*loadResult{}
-	for _, fn := range config.Functions {
+	for _, fn := range config.Authorizers {
 		uploads.Store(0)
 		r := loadFunction(t, s, c, p, fn, paths[fn], check[fn])
 		r.Uploads = int(uploads.Load())
@@ -166,7 +166,7 @@ func TestLoad(t *testing.T) {
 
 	t.Logf("load: %d concurrent, up to %d requests per function, race-built binaries, fake STS delay 30-50 ms", p.Concurrency, p.Total)
 	t.Logf("%-14s %8s %7s %9s %8s %8s %8s %8s %12s %12s %12s", "function", "requests", "errors", "req/s", "p50", "p99", "max", "uploads", "RSS warm", "RSS mid", "RSS end")
-	for _, fn := range config.Functions {
+	for _, fn := range config.Authorizers {
 		r := results[fn]
 		t.Logf("%-14s %8d %7d %9.0f %8s %8s %8s %8d %9.1f MiB %9.1f MiB %9.1f MiB", fn, r.Sent, r.Failed, r.RequestsPerSecond,
 			r.P50.Round(100*time.Microsecond), r.P99.Round(100*time.Microsecond), r.Max.Round(time.Millisecond), r.Uploads,
@@ -175,7 +175,7 @@ func TestLoad(t *testing.T) {
 	st := s.STS.Stats()
 	t.Logf("AssumeRole calls: %d (succeeded %d); distinct AccessKeyIds handed out: %d", st.Calls, st.Succeeded, results[config.FunctionSTS].DistinctKeyIDs)
 
-	for _, fn := range config.Functions {
+	for _, fn := range config.Authorizers {
 		r := results[fn]
 		if r.Failed > 0 {
 			t.Errorf("%s: %d of %d requests failed; first: %s", fn, r.Failed, r.Sent, strings.Join(r.FirstErrors, "\n"))
