@@ -34,6 +34,8 @@ var (
 
 	// strict has size and type limits and forbids overwrites: what the demo pages are tested on.
 	strict *devstack.Stack
+	// webhooks receives strict's upload notifications (its callback function's webhooks).
+	webhooks *devstack.Webhook
 	// published runs with the settings the README names for Alibaba's published clients: no type
 	// list, image/png signed when the client names no type (the published presign client sends it),
 	// and the three opt-outs those clients need because they send only fixed fields and headers:
@@ -78,12 +80,21 @@ func run(m *testing.M) int {
 		return 1
 	}
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	strict, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: map[string]string{
+	if webhooks, err = devstack.StartWebhook(""); err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest:", err)
+		return 1
+	}
+	defer webhooks.Close()
+	strictEnv := map[string]string{
 		"OSS_MAX_SIZE_BYTES":        fmt.Sprint(maxSize),
 		"OSS_ALLOWED_CONTENT_TYPES": allowedTypes,
 		"OSS_FORBID_OVERWRITE":      "true",
 		"OSS_STS_DURATION_SECONDS":  "900",
-	}})
+	}
+	for k, v := range webhooks.Env() {
+		strictEnv[k] = v
+	}
+	strict, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: strictEnv})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1
@@ -94,6 +105,9 @@ func run(m *testing.M) int {
 		"OSS_FORBID_OVERWRITE":     "false",
 		"OSS_MAX_SIZE_BYTES":       "0",
 		"OSS_ALLOW_ACTIVE_CONTENT": "true",
+		// Alibaba's published form client sends only the fields it knows, not the policy-bound
+		// callback: their apps run without callbacks.
+		"OSS_CALLBACK_URL": "",
 	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
@@ -236,6 +250,8 @@ type item struct {
 	Link     string `json:"link"`
 	Events   int    `json:"events"` // upload progress events the page received
 	Retry    bool   `json:"retry"`  // the row offers "Try again"
+	Callback string `json:"callback"` // "ok" (the callback's answer is shown), "failed" or ""
+	CbText   string `json:"cbText"`   // the callback line under the upload
 }
 
 // upload picks files on the demo page open in ctx, presses Upload and waits until every file is
@@ -267,6 +283,8 @@ func finished(t *testing.T, ctx context.Context, n int) []item {
 			link: (r.querySelector('a.readback') || {}).href || '',
 			events: Number(r.dataset.progressEvents || 0),
 			retry: !!r.querySelector('.actions button'),
+			callback: r.dataset.callback || '',
+			cbText: (r.querySelector('.callback') || {}).textContent || '',
 		})));
 	})()`, n)
 	out, err := chromedp.Run(ctx, chromedp.Poll[string](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(45*time.Second)))
