@@ -11,6 +11,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 )
 
@@ -30,17 +31,28 @@ func (s secrets) add(from, v string) {
 // that the flow handed out, nor the function role's secret or token.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, map[string]string{
+	wh, err := devstack.StartWebhook("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wh.Close() })
+	env := map[string]string{
 		"OSS_ALLOWED_CONTENT_TYPES": "image/png,text/plain",
 		"OSS_MAX_SIZE_BYTES":        "1000",
 		"OSS_FORBID_OVERWRITE":      "true",
 		"AUTH_USER_HEADER":          "X-User-Id",
-	})
+	}
+	for k, v := range wh.Env() {
+		env[k] = v
+	}
+	s := startStack(t, env)
 	c := newClient(4)
 	alice := map[string]string{"X-User-Id": "alice"}
 	sec := secrets{}
 	sec.add("function role secret", s.FunctionRole.AccessKeySecret)
 	sec.add("function role token", s.FunctionRole.SecurityToken)
+	sec.add("webhook secret", wh.Secret)
+	sec.add("webhook key", strings.TrimPrefix(wh.Secret, "whsec_"))
 	requests := 0
 	call := func(fn, path string, headers map[string]string, wantStatus int, v any) answer {
 		t.Helper()
@@ -155,6 +167,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	if !strings.Contains(s.logs.String(), `"msg":"sts call"`) {
 		t.Errorf("no fake STS line in the stack's logs: the capture is not working")
+	}
+	if !strings.Contains(s.out.String(), `"msg":"upload completed"`) || !strings.Contains(s.out.String(), `"webhook":"delivered"`) {
+		t.Errorf("no upload callback in the functions' logs: the callback path was not exercised")
 	}
 	if len(sec) < 12 {
 		t.Errorf("only %d secrets collected", len(sec))

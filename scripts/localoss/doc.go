@@ -54,6 +54,16 @@
 // bodies (Code, Message, RequestId, HostId and OSS's extra elements) with OSS's codes and statuses;
 // see the Code* constants.
 //
+// # Upload callbacks
+//
+// A PutObject or CompleteMultipartUpload with x-oss-callback (or the callback query parameter of a
+// signed URL) and x-oss-callback-var, or a PostObject with a callback field and x: fields, is
+// called back as OSS does (see callback.go): after storing, the server POSTs callbackBody with the
+// variables substituted (imageInfo from PNG, JPEG and GIF headers), signed with an RSA key it makes
+// at first use and serves at CallbackKeyPath (x-oss-pub-key-url names http://<Host>CallbackKeyPath);
+// a 200 JSON answer is relayed to the client, anything else gives 203 CallbackFailed with the object
+// stored. A malformed callback parameter is refused with InvalidArgument before anything is stored.
+//
 // # Storage
 //
 // Key "a/b/c" of bucket B is stored as <Dir>/B/a.dir/b.dir/c.obj with its ObjectMeta as JSON in
