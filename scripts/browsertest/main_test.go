@@ -248,8 +248,8 @@ type item struct {
 	Phase    string `json:"phase"`
 	Error    string `json:"error"`
 	Link     string `json:"link"`
-	Events   int    `json:"events"` // upload progress events the page received
-	Retry    bool   `json:"retry"`  // the row offers "Try again"
+	Events   int    `json:"events"`   // upload progress events the page received
+	Retry    bool   `json:"retry"`    // the row offers "Try again"
 	Callback string `json:"callback"` // "ok" (the callback's answer is shown), "failed" or ""
 	CbText   string `json:"cbText"`   // the callback line under the upload
 }
