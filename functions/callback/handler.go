@@ -99,6 +99,8 @@ func (s *server) verify(r *http.Request) (osscallback.Upload, error) {
 	switch {
 	case errors.Is(err, osscallback.ErrUntrustedKeyURL):
 		return osscallback.Upload{}, &upload.Error{Code: upload.CodePermissionDenied, Message: "the callback's public key URL (x-oss-pub-key-url) is not trusted; see OSS_CALLBACK_TRUSTED_KEY_URLS", Err: err}
+	case errors.Is(err, osscallback.ErrBadKey):
+		return osscallback.Upload{}, &upload.Error{Code: upload.CodePermissionDenied, Message: "the callback's public key URL (x-oss-pub-key-url) names no usable RSA key", Err: err}
 	case err != nil:
 		return osscallback.Upload{}, upload.Unavailable("OSS's callback public keys", err)
 	}

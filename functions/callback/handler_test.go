@@ -85,6 +85,9 @@ func newFixture(t *testing.T, env map[string]string) *fixture {
 		f.mu.Lock()
 		f.keyGets++
 		f.mu.Unlock()
+		if r.URL.String() == "https://keys.test/down.pem" {
+			return respond(502, ""), nil
+		}
 		if r.URL.String() != keyURL {
 			return respond(404, ""), nil
 		}
@@ -260,6 +263,12 @@ func TestRefusedCallbacks(t *testing.T) {
 		{"key URL outside the trusted list", func(f *fixture) *httptest.ResponseRecorder {
 			return f.call(sign(t, f.priv, APIPath, "", good), "https://evil.test/callback_pub_key_v1.pem", good)
 		}, 403},
+		{"trusted key URL without a key", func(f *fixture) *httptest.ResponseRecorder {
+			return f.call(sign(t, f.priv, APIPath, "", good), "https://keys.test/made-up.pem", good)
+		}, 403},
+		{"key server down (OSS gets no 200: CallbackFailed)", func(f *fixture) *httptest.ResponseRecorder {
+			return f.call(sign(t, f.priv, APIPath, "", good), "https://keys.test/down.pem", good)
+		}, 503},
 		{"replayed with a changed body", func(f *fixture) *httptest.ResponseRecorder {
 			return f.call(sign(t, f.priv, APIPath, "", good), keyURL, body(changed))
 		}, 401},

@@ -59,7 +59,9 @@ func (k *Keys) KeyURL(header string) (string, error) {
 	return "", fmt.Errorf("%w: %q does not start with a trusted prefix", ErrUntrustedKeyURL, s)
 }
 
-// Key returns the public key named by the x-oss-pub-key-url header value, fetching it once.
+// Key returns the public key named by the x-oss-pub-key-url header value, fetching it once. The
+// error wraps ErrUntrustedKeyURL or ErrBadKey when the call names no usable key (a refusal), and is
+// anything else when the key could not be fetched right now.
 func (k *Keys) Key(ctx context.Context, header string) (*rsa.PublicKey, error) {
 	u, err := k.KeyURL(header)
 	if err != nil {
@@ -98,15 +100,19 @@ func (k *Keys) fetch(ctx context.Context, u string) (*rsa.PublicKey, error) {
 		return nil, fmt.Errorf("osscallback: fetching key %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	switch {
+	case resp.StatusCode >= 500:
 		return nil, fmt.Errorf("osscallback: fetching key %s: status %d", u, resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		// The trusted host has no key there: the URL was made up, not a fault to retry.
+		return nil, fmt.Errorf("%w: %s answered status %d", ErrBadKey, u, resp.StatusCode)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxKeyBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("osscallback: fetching key %s: %w", u, err)
 	}
 	if len(b) > maxKeyBytes {
-		return nil, fmt.Errorf("osscallback: key %s is over %d bytes", u, maxKeyBytes)
+		return nil, fmt.Errorf("%w: %s is over %d bytes", ErrBadKey, u, maxKeyBytes)
 	}
 	key, err := ParsePublicKey(b)
 	if err != nil {

@@ -61,8 +61,8 @@ func TestKeysFetchOnceAndNeverUntrusted(t *testing.T) {
 	if _, err := k.Key(context.Background(), b64(srv.URL+"/other/k.pem")); !errors.Is(err, ErrUntrustedKeyURL) {
 		t.Errorf("untrusted path: %v", err)
 	}
-	if _, err := k.Key(context.Background(), b64(srv.URL+"/keys/missing.pem")); err == nil {
-		t.Error("a 404 key was accepted")
+	if _, err := k.Key(context.Background(), b64(srv.URL+"/keys/missing.pem")); !errors.Is(err, ErrBadKey) {
+		t.Errorf("a 404 key: %v, want ErrBadKey", err)
 	}
 	if n := fetches.Load(); n != 2 {
 		t.Errorf("%d fetches, want 2: an untrusted URL must never be fetched", n)
