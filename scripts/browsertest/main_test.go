@@ -94,7 +94,7 @@ func run(m *testing.M) int {
 	for k, v := range webhooks.Env() {
 		strictEnv[k] = v
 	}
-	strict, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: strictEnv})
+	strict, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: strictEnv, Callbacks: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1
@@ -105,10 +105,7 @@ func run(m *testing.M) int {
 		"OSS_FORBID_OVERWRITE":     "false",
 		"OSS_MAX_SIZE_BYTES":       "0",
 		"OSS_ALLOW_ACTIVE_CONTENT": "true",
-		// Alibaba's published form client sends only the fields it knows, not the policy-bound
-		// callback: their apps run without callbacks.
-		"OSS_CALLBACK_URL": "",
-	}})
+	}}) // no callbacks: Alibaba's published form client sends only the fields it knows
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1

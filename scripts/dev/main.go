@@ -75,7 +75,7 @@ func main() {
 
 	fmt.Fprintln(os.Stderr, "building the functions (linux/amd64, static) and starting the stack...")
 	opts := devstack.Options{
-		OriginAddr: *addr, OSSAddr: *ossAddr, DataDir: *data, Env: env, Real: *real,
+		OriginAddr: *addr, OSSAddr: *ossAddr, DataDir: *data, Env: env, Real: *real, Callbacks: true,
 		Logger: logger, FunctionOutput: os.Stderr,
 	}
 	if !*real {

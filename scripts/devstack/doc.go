@@ -2,9 +2,9 @@
 // as they are deployed (linux/amd64, static, trimmed), each under the FC runtime-API emulator
 // (scripts/fcemu) behind its own HTTP trigger front; a fake STS (scripts/fakests) and a strict local
 // OSS (scripts/localoss) sharing one key registry; and one origin that routes by path the way the
-// fc3-domain custom domain does, serving the demo pages. The local OSS calls the callback function
-// (OSS_CALLBACK_URL is the origin's /oss_upload_callback) after each upload, and the callback function
-// trusts only the local OSS's key; set OSS_CALLBACK_URL to "" in Options.Env to switch callbacks off.
+// fc3-domain custom domain does, serving the demo pages. With Options.Callbacks the local OSS calls
+// the callback function (OSS_CALLBACK_URL is the origin's /oss_upload_callback) after each upload;
+// the callback function trusts only the local OSS's key.
 // StartWebhook starts a receiver for the callback function's Standard Webhooks notifications.
 //
 // With Options.Real the fake STS and local OSS are not started: the functions get the caller's

@@ -75,9 +75,10 @@ func run(m *testing.M) int {
 		env[k] = v
 	}
 	stack, err = Start(ctx, Options{
-		Bins: bins,
-		Now:  now,
-		Env:  env,
+		Bins:      bins,
+		Now:       now,
+		Env:       env,
+		Callbacks: true,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -58,6 +58,10 @@ type Options struct {
 	// Logger receives the stack's logs; FunctionOutput receives the functions' stdout and stderr.
 	Logger         *slog.Logger
 	FunctionOutput io.Writer
+	// Callbacks sets OSS_CALLBACK_URL to the origin's CallbackPath: every authorization then asks
+	// the local OSS to call the callback function after the upload. The callback function runs
+	// either way, trusting only the local OSS's key.
+	Callbacks bool
 	// Real runs the functions against Alibaba Cloud: no fake STS or local OSS; the functions get the
 	// OSS_*/CORS_* settings of this process's environment, and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
 	// [/_SECURITY_TOKEN] as their role's credentials.
@@ -258,10 +262,12 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 	env["OSS_STS_ROLE_ARN"] = LocalRoleARN
 	env["OSS_STS_ENDPOINT"] = s.STSURL
 	env["DEMO_ALIOSS_URL"] = s.OriginURL + aliOSSVendored
-	// Uploads call back through the origin, like OSS through the custom domain; the callback
-	// function trusts only the local OSS's key (Env can switch callbacks off with an empty value).
-	env["OSS_CALLBACK_URL"] = s.OriginURL + CallbackPath
+	// The callback function trusts only the local OSS's key. With Callbacks, uploads call it back
+	// through the origin, as OSS calls the custom domain.
 	env["OSS_CALLBACK_TRUSTED_KEY_URLS"] = s.OSSURL + path.Dir(localoss.CallbackKeyPath) + "/"
+	if o.Callbacks {
+		env["OSS_CALLBACK_URL"] = s.OriginURL + CallbackPath
+	}
 	return nil
 }
 

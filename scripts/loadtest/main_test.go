@@ -81,6 +81,7 @@ func startStack(t *testing.T, env map[string]string) *stack {
 	s.Stack, err = devstack.Start(context.Background(), devstack.Options{
 		Bins:           bins,
 		Env:            env,
+		Callbacks:      env["WEBHOOK_URL"] != "", // the log-secrets test follows an upload to its webhook
 		FunctionOutput: s.out,
 		Logger:         slog.New(slog.NewJSONHandler(s.logs, nil)),
 	})
