@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -87,6 +88,19 @@ func TestCallbackPresignedPut(t *testing.T) {
 	if evs := notified(t, p.Key); len(evs) == 1 && evs[0].Data.Filename != "cb.png" {
 		t.Errorf("filename %q", evs[0].Data.Filename)
 	}
+	t.Run("callback cannot be changed", func(t *testing.T) {
+		var p presigned
+		getJSON(t, "/get_presigned_url_for_oss_upload?filename=cb.png&size="+itoa(len(data)), &p)
+		u, _ := url.Parse(p.URL)
+		q := u.Query()
+		q.Set("callback", osscallback.Param("http://127.0.0.1:1/elsewhere"))
+		u.RawQuery = q.Encode()
+		p.URL = u.String()
+		if status, code := ossError(t, put(t, p, data, p.Headers)); status != 403 || code != "SignatureDoesNotMatch" {
+			t.Fatalf("a changed callback: %d %s", status, code)
+		}
+		notStored(t, p.Key)
+	})
 }
 
 func TestCallbackPostObject(t *testing.T) {
