@@ -20,7 +20,7 @@ type signedCallback struct {
 	Path, Query, Authorization, PubKeyURL, PublicKey, Body string
 }
 
-func loadVector(t *testing.T) signedCallback {
+func loadVector(t testing.TB) signedCallback {
 	t.Helper()
 	b, err := os.ReadFile("testdata/oss_signed_callback.json")
 	if err != nil {
