@@ -32,16 +32,16 @@ func TestSegmentForms(t *testing.T) {
 	// Expected values are the rule written out by hand: safe bytes kept, others as ~ and upper-case
 	// hex of their UTF-8 bytes (张 is E5 BC A0, 三 is E4 B8 89, + is 2B, space 20, / 2F, . 2E).
 	for user, want := range map[string]string{
-		"alice":                 "alice",
-		"a_b@x.com":             "a_b@x.com",
+		"alice":                "alice",
+		"a_b@x.com":            "a_b@x.com",
 		"auth0|5f7c8ec7c33c6c": "auth0~7C5f7c8ec7c33c6c",
-		"a+b@x.com":             "a~2Bb@x.com",
-		"张三":                    "~E5~BC~A0~E4~B8~89",
-		"../x":                  "..~2Fx",
-		".":                     "~2E",
-		"..":                    "~2E~2E",
-		"a b":                   "a~20b",
-		"~":                     "~7E",
+		"a+b@x.com":            "a~2Bb@x.com",
+		"张三":                   "~E5~BC~A0~E4~B8~89",
+		"../x":                 "..~2Fx",
+		".":                    "~2E",
+		"..":                   "~2E~2E",
+		"a b":                  "a~20b",
+		"~":                    "~7E",
 	} {
 		if got := Segment(user); got != want {
 			t.Errorf("Segment(%q) = %q, want %q", user, got, want)
