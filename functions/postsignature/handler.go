@@ -67,7 +67,7 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) policy(r *http.Request) (*postResponse, error) {
 	rules := s.cfg.Rules
-	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.UserHeader)
+	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.Auth)
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func (s *server) presign(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	rules := s.cfg.Rules
-	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.UserHeader)
+	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.Auth)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,11 @@ var Settings = []Setting{
 	{Name: "OSS_FORBID_OVERWRITE", Functions: signers, Default: "true", Doc: "true makes uploads fail with FileAlreadyExists instead of replacing an object (clients send x-oss-forbid-overwrite: true, which the responses list); false allows replacing."},
 	{Name: "OSS_ALLOW_ACTIVE_CONTENT", Functions: signers, Default: "false", Doc: "false signs Content-Disposition: attachment for every type a browser may execute (HTML, SVG, JavaScript, XML...) and for uploads whose type is not bound, so the bucket's domain serves them as downloads; true stores them as sent (only for buckets whose domain holds nothing a page could abuse)."},
 	{Name: "CORS_ALLOWED_ORIGINS", Doc: "Comma-separated origins (https://app.example.com) that may call the function from a browser; empty allows same-origin pages only; * allows any."},
-	{Name: "AUTH_USER_HEADER", Doc: "Header that carries the signed-in user, as FC's JWT trigger authentication passes a claim (claimPassBy), e.g. X-User-Id; every authorization is then scoped to <prefix><user>/. Set it only with authType jwt: on an anonymous trigger anyone could send the header."},
+	{Name: "AUTH_JWKS_URL", Doc: "URL (https) of your identity provider's JSON Web Key Set, e.g. https://<tenant>/.well-known/jwks.json. With it (or AUTH_JWKS) every API request needs Authorization: Bearer <JWT>, verified by the function, and every authorization is scoped to <prefix><user segment>/."},
+	{Name: "AUTH_JWKS", Doc: "The JSON Web Key Set itself (JSON), instead of AUTH_JWKS_URL."},
+	{Name: "AUTH_ISSUER", Doc: "Required with AUTH_JWKS_URL or AUTH_JWKS: the exact iss of your provider's tokens."},
+	{Name: "AUTH_AUDIENCE", Doc: "Required with AUTH_JWKS_URL or AUTH_JWKS: the audience (client or API id) that must be in the tokens' aud."},
+	{Name: "AUTH_USER_CLAIM", Default: "sub", Doc: "Claim that names the user; it must be a non-empty string."},
+	{Name: "DEMO_TOKEN_URL", Doc: "Token endpoint of a test issuer the demo pages sign in with by user name (the local stack's); empty: the pages ask for a token to paste."},
 	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: DefaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
 }
