@@ -49,7 +49,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 		now = time.Now
 	}
 	s := &server{cfg: cfg, creds: creds, now: now}
-	page, err := templates.Page(templates.PageData{Function: cfg.Function})
+	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 		}
 		return client.AssumeRole(ctx, caller, stscred.AssumeRoleInput{SessionName: sessionNameFor(cfg.Rules.Dir, prefix), Policy: policy, Duration: cfg.STSDuration})
 	}}
-	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL})
+	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
