@@ -20,6 +20,9 @@ const Leeway = 60 * time.Second
 // MaxTokenBytes bounds the bearer token read from a request.
 const MaxTokenBytes = 8 << 10
 
+// MaxKeysWithoutKid is how many keys a token without a kid may be checked against.
+const MaxKeysWithoutKid = 3
+
 // DefaultUserClaim is the claim that names the user when Options.UserClaim is empty.
 const DefaultUserClaim = "sub"
 
@@ -181,6 +184,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 	}
 	if len(keys) == 0 {
 		return "", refuse("the token's algorithm " + string(alg) + " does not fit the issuer's key")
+	}
+	if len(keys) > MaxKeysWithoutKid {
+		// Each candidate costs a signature check: a token must name its key in a large set.
+		return "", refuse("the token names no key id (kid) and the issuer has several keys")
 	}
 	var payload []byte
 	for _, k := range keys {

@@ -3,6 +3,7 @@ package userauth
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
@@ -342,6 +343,32 @@ func TestNewChecksOptions(t *testing.T) {
 	for _, u := range []string{"https://a.example/jwks", "http://127.0.0.1:9/jwks.json", "http://localhost/jwks"} {
 		if err := CheckJWKSURL(u); err != nil {
 			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// TestTokenWithoutKid: a token without kid is checked against the keys that fit its algorithm, at
+// most MaxKeysWithoutKid of them.
+func TestTokenWithoutKid(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	var keys []map[string]string
+	var privs []ed25519.PrivateKey
+	for range MaxKeysWithoutKid + 1 {
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		privs = append(privs, priv)
+		keys = append(keys, map[string]string{"kty": "OKP", "crv": "Ed25519", "x": b64(pub)})
+	}
+	claims := map[string]any{"iss": "https://idp.example", "aud": "app", "sub": "alice", "exp": t0.Unix() + 60}
+	tok, _ := localidp.SignWith(privs[MaxKeysWithoutKid-1], map[string]any{"alg": "EdDSA"}, claims)
+	for n, ok := range map[int]bool{MaxKeysWithoutKid: true, MaxKeysWithoutKid + 1: false} {
+		jwks, _ := json.Marshal(map[string]any{"keys": keys[:n]})
+		v, err := New(Options{JWKS: jwks, Issuer: "https://idp.example", Audience: "app", Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user, err := v.Verify(context.Background(), tok); (err == nil) != ok || (ok && user != "alice") {
+			t.Errorf("%d keys: %q, %v", n, user, err)
 		}
 	}
 }
