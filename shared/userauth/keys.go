@@ -154,8 +154,6 @@ type remoteKeys struct {
 	tried     time.Time // last fetch attempt
 	fetchMu   sync.Mutex
 	lastErr   error
-
-	fetches int // attempts, for tests
 }
 
 func (r *remoteKeys) keys(ctx context.Context, refetch bool) (KeySet, error) {
@@ -186,7 +184,7 @@ func (r *remoteKeys) refresh(ctx context.Context) (KeySet, error) {
 	fresh, err := r.fetch(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.tried, r.fetches = now, r.fetches+1
+	r.tried = now
 	if err != nil {
 		r.lastErr = err
 		if r.set.Len() == 0 {
@@ -199,7 +197,8 @@ func (r *remoteKeys) refresh(ctx context.Context) (KeySet, error) {
 }
 
 func (r *remoteKeys) fetch(ctx context.Context) (KeySet, error) {
-	ctx, cancel := context.WithTimeout(ctx, DefaultFetchTimeout)
+	// Not cancelled with the request that triggered it: its outcome serves every request after it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
 	if err != nil {
@@ -222,10 +221,4 @@ func (r *remoteKeys) fetch(ctx context.Context) (KeySet, error) {
 		return KeySet{}, fmt.Errorf("the JWKS is over %d bytes", MaxJWKSBytes)
 	}
 	return ParseJWKS(b)
-}
-
-func (r *remoteKeys) attempts() int {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.fetches
 }
