@@ -20,6 +20,12 @@ type PageData struct {
 	// production, the copy from scripts/node on the local stack). Only the sts page uses it; when
 	// it is empty that page says the setting is missing instead of uploading.
 	AliOSSURL string
+	// SignIn shows the "Signed in as" section: the function verifies bearer tokens (AUTH_*), and
+	// the page sends the signed-in user's token with every request.
+	SignIn bool
+	// TokenURL is a test issuer's token endpoint (DEMO_TOKEN_URL): with it the page signs in by
+	// user name; without it, the person pastes a token from their identity provider.
+	TokenURL string
 }
 
 // flow is the wording and the API of one upload flow.

@@ -96,3 +96,20 @@ func ExamplePage() {
 	fmt.Println(string(title[1]))
 	// Output: Upload to OSS · V4 presigned PUT URL
 }
+
+func TestSignInSection(t *testing.T) {
+	t.Parallel()
+	if page := render(t, PageData{Function: "presignedurl"}); strings.Contains(page, `id="signin"`) {
+		t.Error("sign-in section without per-user mode")
+	}
+	page := render(t, PageData{Function: "sts", SignIn: true, TokenURL: "http://127.0.0.1:9/token"})
+	for _, want := range []string{`<section id="signin"`, `data-token-url="http://127.0.0.1:9/token"`, `<label for="signin-user">`, `<input id="signin-user"`, `id="whoami" role="status"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	page = render(t, PageData{Function: "postsignature", SignIn: true})
+	if !strings.Contains(page, `<textarea id="signin-token"`) || strings.Contains(page, `data-token-url="`) {
+		t.Error("without a token URL the page must ask for a token")
+	}
+}

@@ -111,7 +111,7 @@ func (s *server) verify(r *http.Request) (osscallback.Upload, error) {
 	if err != nil {
 		return u, &upload.Error{Code: upload.CodeInvalidArgument, Message: "the callback body is not the one the signers ask for (see osscallback.Body)", Err: err}
 	}
-	if err := u.CheckScope(s.cfg.Bucket, s.cfg.Rules.Dir, s.cfg.UserHeader != ""); err != nil {
+	if err := u.CheckScope(s.cfg.Bucket, s.cfg.Rules.Dir, s.cfg.Auth != nil); err != nil {
 		return u, &upload.Error{Code: upload.CodePermissionDenied, Message: "the upload is outside the configured bucket and prefix", Err: err}
 	}
 	return u, nil

@@ -26,6 +26,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 )
 
@@ -316,7 +317,8 @@ func TestRefusedCallbacks(t *testing.T) {
 }
 
 func TestPerUserKeys(t *testing.T) {
-	f := newFixture(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"})
+	_, env := fcwebtest.Issuer(t, time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)) // per-user mode on; the callback never sees a token
+	f := newFixture(t, env)
 	up := pngUpload()
 	up["object"], up["x:user"] = "uploads/alice/2026/ab.png", "alice"
 	if rec := f.signedCall(body(up)); rec.Code != 200 {

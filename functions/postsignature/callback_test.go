@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"path/filepath"
 	"testing"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
 
 const callbackURL = "https://up.example.com/oss_upload_callback"
@@ -12,7 +15,10 @@ const callbackURL = "https://up.example.com/oss_upload_callback"
 // policy pins it, and the custom variables name the user and filename.
 func TestPostPolicyBindsCallback(t *testing.T) {
 	t.Parallel()
-	r := invoke(t, newTestHandler(t, map[string]string{"OSS_CALLBACK_URL": callbackURL, "AUTH_USER_HEADER": "X-User-Id"}), "get_as_user")
+	idp, env := fcwebtest.Issuer(t, testNow)
+	env["OSS_CALLBACK_URL"] = callbackURL
+	ev := fcwebtest.SignedIn(t, idp, fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")), "alice@example.com")
+	r := fcwebtest.Invoke(t, newTestHandler(t, env), ev, testCreds)
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}

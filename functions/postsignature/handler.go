@@ -53,7 +53,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 		now = time.Now
 	}
 	s := &server{cfg: cfg, creds: creds, now: now}
-	page, err := templates.Page(templates.PageData{Function: cfg.Function})
+	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) policy(r *http.Request) (*postResponse, error) {
 	rules := s.cfg.Rules
-	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.UserHeader)
+	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.Auth)
 	if err != nil {
 		return nil, err
 	}

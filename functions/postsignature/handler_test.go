@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ func newTestHandler(t *testing.T, env map[string]string) http.Handler {
 	cfg, err := config.Load(config.FunctionPostSignature, func(k string) string { return base[k] })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Auth != nil {
+		cfg.Auth = fcwebtest.Verifier(t, base, testNow)
 	}
 	h, err := newHandler(cfg, staticCreds{testCreds}, func() time.Time { return testNow })
 	if err != nil {
@@ -203,13 +207,44 @@ func TestEdge(t *testing.T) {
 
 func TestPostPolicyPerUserPrefix(t *testing.T) {
 	t.Parallel()
-	r := invoke(t, newTestHandler(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"}), "get_as_user")
+	idp, env := fcwebtest.Issuer(t, testNow)
+	h := newTestHandler(t, env)
+	mint := func(user string) string {
+		tok, err := idp.Mint(user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + tok
+	}
+	// The fixture also sends X-User-Id: alice@example.com, which must change nothing.
+	ev := fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json"))
+	r := fcwebtest.Invoke(t, h, fcwebtest.WithHeader(ev, "Authorization", mint("bob@example.com")), testCreds)
 	var got postResponse
 	r.JSON(t, &got)
-	if r.Status != 200 || got.Dir != "uploads/alice@example.com/" || !regexp.MustCompile(`^uploads/alice@example\.com/2026/11/23/[0-9a-f]{32}\.png$`).MatchString(got.Key) {
+	if r.Status != 200 || got.Dir != "uploads/bob@example.com/" || !regexp.MustCompile(`^uploads/bob@example\.com/2026/11/23/[0-9a-f]{32}\.png$`).MatchString(got.Key) {
 		t.Fatalf("%d dir %q key %q", r.Status, got.Dir, got.Key)
 	}
-	if r := invoke(t, newTestHandler(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"}), "get_json"); r.Status != 401 {
-		t.Errorf("no user: %d", r.Status)
+	_, conds := conditions(t, got.Policy)
+	if !has(conds, []any{"eq", "$key", got.Key}) {
+		t.Errorf("policy does not bind the key: %v", conds)
 	}
+	// Without a key: the policy's starts-with is the user's prefix.
+	r = fcwebtest.Invoke(t, h, fcwebtest.WithHeader(fcwebtest.Fixture(t, filepath.Join("testdata", "get_no_params.json")), "Authorization", mint("a+b@x.com")), testCreds)
+	r.JSON(t, &got)
+	if _, conds := conditions(t, got.Policy); r.Status != 200 || got.Dir != "uploads/a~2Bb@x.com/" || !has(conds, []any{"starts-with", "$key", "uploads/a~2Bb@x.com/"}) {
+		t.Errorf("%d dir %q %v", r.Status, got.Dir, conds)
+	}
+	// A spoofed user header without a token, no token, an expired token: 401 with a Bearer challenge.
+	expired, _ := idp.Sign("", map[string]any{"iss": idp.URL, "aud": idp.Audience, "sub": "alice", "exp": testNow.Add(-2 * time.Minute).Unix()})
+	for name, r := range map[string]fcwebtest.Response{
+		"spoofed header": invoke(t, h, "get_as_user"),
+		"no token":       invoke(t, h, "get_json"),
+		"expired":        fcwebtest.Invoke(t, h, fcwebtest.WithHeader(ev, "Authorization", "Bearer "+expired), testCreds),
+	} {
+		if r.Status != 401 || r.ErrorCode(t) != "unauthenticated" || !strings.HasPrefix(r.Headers.Get("WWW-Authenticate"), "Bearer ") {
+			t.Errorf("%s: %d %v %s", name, r.Status, r.Headers, r.Body)
+		}
+	}
+	// The demo page, CORS preflights and the other edge answers need no token.
+	fcwebtest.CheckEdge(t, h, fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: testCreds})
 }

@@ -4,7 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"path/filepath"
 	"testing"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
 
 const callbackURL = "https://up.example.com/oss_upload_callback"
@@ -13,7 +16,10 @@ const callbackURL = "https://up.example.com/oss_upload_callback"
 // query parameters, which the V4 signature covers (scripts/localoss checks that end to end).
 func TestPresignSignsCallback(t *testing.T) {
 	t.Parallel()
-	r := invoke(t, newTestHandler(t, map[string]string{"OSS_CALLBACK_URL": callbackURL, "AUTH_USER_HEADER": "X-User-Id"}, staticCreds{c: testCreds}), "get_as_user")
+	idp, env := fcwebtest.Issuer(t, testNow)
+	env["OSS_CALLBACK_URL"] = callbackURL
+	ev := fcwebtest.SignedIn(t, idp, fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")), "alice@example.com")
+	r := fcwebtest.Invoke(t, newTestHandler(t, env, staticCreds{c: testCreds}), ev, testCreds)
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}

@@ -44,7 +44,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 		now = time.Now
 	}
 	s := &server{cfg: cfg, creds: creds, now: now}
-	page, err := templates.Page(templates.PageData{Function: cfg.Function})
+	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (s *server) presign(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	rules := s.cfg.Rules
-	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.UserHeader)
+	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.Auth)
 	if err != nil {
 		return nil, err
 	}

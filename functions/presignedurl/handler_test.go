@@ -15,6 +15,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
 
 var (
@@ -42,6 +43,9 @@ func newTestHandler(t *testing.T, env map[string]string, creds rolecred.Provider
 	cfg, err := config.Load(config.FunctionPresignedURL, func(k string) string { return base[k] })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Auth != nil {
+		cfg.Auth = fcwebtest.Verifier(t, base, testNow)
 	}
 	h, err := newHandler(cfg, creds, func() time.Time { return testNow })
 	if err != nil {
@@ -221,20 +225,48 @@ func TestEdge(t *testing.T) {
 
 func TestPresignPerUserPrefix(t *testing.T) {
 	t.Parallel()
-	h := newTestHandler(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"}, staticCreds{c: testCreds})
-	r := invoke(t, h, "get_as_user")
+	idp, env := fcwebtest.Issuer(t, testNow)
+	h := newTestHandler(t, env, staticCreds{c: testCreds})
+	ev := fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")) // also sends X-User-Id: alice@example.com
+	keyOf := func(user string) (int, string) {
+		tok, err := idp.Mint(user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := fcwebtest.Invoke(t, h, fcwebtest.WithHeader(ev, "Authorization", "Bearer "+tok), testCreds)
+		var got presignResponse
+		r.JSON(t, &got)
+		if u, err := url.Parse(got.URL); r.Status == 200 && (err != nil || u.Path != "/"+got.Key) {
+			t.Errorf("URL %q does not sign key %q", got.URL, got.Key)
+		}
+		return r.Status, got.Key
+	}
+	id64 := strings.Repeat("u", 64)
+	for _, pair := range [][2]string{{"张三", "李四"}, {"a+b@x.com", "a_b@x.com"}, {id64 + "x", id64}} {
+		sa, ka := keyOf(pair[0])
+		sb, kb := keyOf(pair[1])
+		da, db := "uploads/"+userauth.Segment(pair[0])+"/", "uploads/"+userauth.Segment(pair[1])+"/"
+		if sa != 200 || sb != 200 || da == db || !strings.HasPrefix(ka, da) || !strings.HasPrefix(kb, db) {
+			t.Errorf("%q -> %d %q, %q -> %d %q", pair[0], sa, ka, pair[1], sb, kb)
+		}
+	}
+	if _, k := keyOf("a+b@x.com"); !strings.HasPrefix(k, "uploads/a~2Bb@x.com/2026/11/23/") {
+		t.Errorf("key %q", k)
+	}
+	if r := invoke(t, h, "get_as_user"); r.Status != 401 || r.ErrorCode(t) != "unauthenticated" || r.Headers.Get("WWW-Authenticate") != `Bearer realm="fc-oss-upload"` {
+		t.Errorf("spoofed header without a token: %d %v %s", r.Status, r.Headers, r.Body)
+	}
+	if r := fcwebtest.Invoke(t, h, fcwebtest.WithHeader(ev, "Authorization", "Bearer x.y.z"), testCreds); r.Status != 401 ||
+		r.Headers.Get("WWW-Authenticate") != `Bearer realm="fc-oss-upload", error="invalid_token"` {
+		t.Errorf("bad token: %d %v %s", r.Status, r.Headers, r.Body)
+	}
+	// The demo page, CORS preflights and the other edge answers need no token.
+	fcwebtest.CheckEdge(t, h, fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: testCreds})
+	// With per-user mode off, the header is ignored.
+	r := invoke(t, newTestHandler(t, nil, staticCreds{c: testCreds}), "get_as_user")
 	var got presignResponse
 	r.JSON(t, &got)
-	if r.Status != 200 || !strings.HasPrefix(got.Key, "uploads/alice@example.com/2026/11/23/") {
-		t.Fatalf("%d key %q", r.Status, got.Key)
-	}
-	if r := invoke(t, h, "get_json"); r.Status != 401 || r.ErrorCode(t) != "unauthenticated" {
-		t.Errorf("no user: %d %s", r.Status, r.Body)
-	}
-	// With the setting off, the header is ignored: it cannot be spoofed on an anonymous trigger.
-	r = invoke(t, newTestHandler(t, nil, staticCreds{c: testCreds}), "get_as_user")
-	r.JSON(t, &got)
 	if !keyRE.MatchString(got.Key) {
-		t.Errorf("header honoured while the setting is off: %q", got.Key)
+		t.Errorf("header honoured while per-user mode is off: %q", got.Key)
 	}
 }

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
 
 // TestTokenCarriesCallbackOption: with OSS_CALLBACK_URL the answer holds ali-oss's callback option.
 func TestTokenCarriesCallbackOption(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, functionRole, map[string]string{"OSS_CALLBACK_URL": "https://up.example.com/oss_upload_callback", "AUTH_USER_HEADER": "X-User-Id"})
-	r := s.invoke(t, "get_as_user")
+	idp, env := fcwebtest.Issuer(t, authNow)
+	env["OSS_CALLBACK_URL"] = "https://up.example.com/oss_upload_callback"
+	s := newStack(t, functionRole, env)
+	ev := fcwebtest.SignedIn(t, idp, fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")), "alice@example.com")
+	r := fcwebtest.Invoke(t, s.h, ev, functionRole)
 	var got tokenResponse
 	r.JSON(t, &got)
 	if r.Status != 200 || got.Callback == nil {

@@ -23,13 +23,15 @@ const APIPath = "/get_sts_token_for_oss_upload"
 const sessionName = "fc-oss-upload"
 
 // sessionNameFor names the session after the user a prefix belongs to ("u.alice"), so ActionTrail
-// attributes every upload; the user segment is already limited to RoleSessionName's characters.
+// attributes every upload. RoleSessionName allows [A-Za-z0-9_.@-] and 64 characters: the segment's
+// escapes ("~") become "-" and long ones are cut, so two users may share a session name (never a
+// prefix: the session policy names the exact segment).
 func sessionNameFor(dir, prefix string) string {
 	user := strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/")
 	if user == "" {
 		return sessionName
 	}
-	name := "u." + user
+	name := "u." + strings.ReplaceAll(user, "~", "-")
 	if len(name) > 64 {
 		name = name[:64]
 	}
@@ -80,7 +82,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 		}
 		return client.AssumeRole(ctx, caller, stscred.AssumeRoleInput{SessionName: sessionNameFor(cfg.Rules.Dir, prefix), Policy: policy, Duration: cfg.STSDuration})
 	}}
-	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL})
+	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +90,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 }
 
 func (s *server) token(w http.ResponseWriter, r *http.Request) {
-	dir, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.UserHeader)
+	dir, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.Auth)
 	if err != nil {
 		fcweb.WriteError(w, r, err)
 		return

@@ -90,6 +90,9 @@ func newStackWith(t *testing.T, caller rolecred.Provider, env map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.Auth != nil {
+		cfg.Auth = fcwebtest.Verifier(t, vars, authNow)
+	}
 	h, err := newHandler(cfg, caller, clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -246,20 +249,50 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// authNow is the clock of the tokens and the verifier in per-user tests.
+var authNow = time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)
+
 func TestTokenPerUser(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, functionRole, map[string]string{"AUTH_USER_HEADER": "X-User-Id"})
-	r := s.invoke(t, "get_as_user")
-	var got tokenResponse
-	r.JSON(t, &got)
-	if r.Status != 200 || got.Dir != "uploads/alice@example.com/" {
-		t.Fatalf("%d %s", r.Status, r.Body)
+	idp, env := fcwebtest.Issuer(t, authNow)
+	s := newStack(t, functionRole, env)
+	ev := fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")) // also sends X-User-Id: alice@example.com
+	token := func(user string) (tokenResponse, fakests.Request) {
+		t.Helper()
+		tok, err := idp.Mint(user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := fcwebtest.Invoke(t, s.h, fcwebtest.WithHeader(ev, "Authorization", "Bearer "+tok), functionRole)
+		var got tokenResponse
+		r.JSON(t, &got)
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", user, r.Status, r.Body)
+		}
+		req, _ := s.sts.LastRequest()
+		return got, req
 	}
-	req, _ := s.sts.LastRequest()
-	if req.RoleSessionName != "u.alice@example.com" || !strings.Contains(req.Policy, `"acs:oss:*:*:examplebucket/uploads/alice@example.com/*"`) {
-		t.Errorf("STS saw %+v", req)
+	got, req := token("bob@example.com")
+	if got.Dir != "uploads/bob@example.com/" || req.RoleSessionName != "u.bob@example.com" ||
+		!strings.Contains(req.Policy, `"acs:oss:*:*:examplebucket/uploads/bob@example.com/*"`) {
+		t.Errorf("dir %q, STS saw %+v", got.Dir, req)
+	}
+	// Ids the old sanitiser merged get distinct prefixes, session policies and credentials.
+	id64 := strings.Repeat("u", 64)
+	for _, pair := range [][2]string{{"张三", "李四"}, {"a+b@x.com", "a_b@x.com"}, {id64 + "x", id64}} {
+		a, ra := token(pair[0])
+		b, rb := token(pair[1])
+		if a.Dir == b.Dir || a.AccessKeyID == b.AccessKeyID || ra.Policy == rb.Policy ||
+			!strings.Contains(ra.Policy, a.Dir+"*") || !strings.Contains(rb.Policy, b.Dir+"*") {
+			t.Errorf("%q: %s %s; %q: %s %s", pair[0], a.Dir, a.AccessKeyID, pair[1], b.Dir, b.AccessKeyID)
+		}
+	}
+	if r := s.invoke(t, "get_as_user"); r.Status != 401 || r.ErrorCode(t) != "unauthenticated" || r.Headers.Get("WWW-Authenticate") == "" {
+		t.Errorf("spoofed header without a token: %d %s", r.Status, r.Body)
 	}
 	if r := s.invoke(t, "get_token"); r.Status != 401 || r.ErrorCode(t) != "unauthenticated" {
-		t.Errorf("no user: %d %s", r.Status, r.Body)
+		t.Errorf("no token: %d %s", r.Status, r.Body)
 	}
+	// The demo page, CORS preflights and the other edge answers need no token.
+	fcwebtest.CheckEdge(t, s.h, fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: functionRole})
 }

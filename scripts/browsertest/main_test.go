@@ -44,6 +44,8 @@ var (
 	published *devstack.Stack
 	// skew shifts the clock of both local OSSes and fake STSes, to expire authorizations.
 	skew atomic.Int64
+	// bins are the functions, built once for every stack of the tests.
+	bins map[string]string
 	// browser is the chromium every test opens its tabs in.
 	browser context.Context
 	// outDir is where screenshots go: testout/browsertest at the repository root.
@@ -74,7 +76,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	bins, err := devstack.Build(ctx, binDir, false)
+	bins, err = devstack.Build(ctx, binDir, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1

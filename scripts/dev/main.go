@@ -5,6 +5,7 @@
 //	go run ./scripts/dev                      # local stack, pages at http://127.0.0.1:8080/
 //	go run ./scripts/dev -set OSS_ALLOWED_CONTENT_TYPES=image/png,image/jpeg -set OSS_MAX_SIZE_BYTES=5000000
 //	go run ./scripts/dev -webhook             # also print every upload's verified webhook
+//	go run ./scripts/dev -auth                # per-user uploads: a local issuer, sign in on each page by name
 //	go run ./scripts/dev -real                # against Alibaba Cloud: needs OSS_BUCKET, OSS_REGION,
 //	                                          # OSS_STS_ROLE_ARN and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
 //
@@ -17,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,21 +25,8 @@ import (
 	"syscall"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/jwtauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 )
-
-func loadJWT(path string) (func(*http.Request) (map[string]string, error), error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var cfg jwtauth.Config
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return jwtauth.New(cfg, nil)
-}
 
 type settings map[string]string
 
@@ -60,8 +47,8 @@ func main() {
 	data := flag.String("data", filepath.Join(devstack.Root(), ".localstack", "data"), "where the local OSS stores uploads")
 	real := flag.Bool("real", false, "run the functions against Alibaba Cloud with the OSS_* settings and ALIBABA_CLOUD_* credentials of this environment")
 	verbose := flag.Bool("v", false, "log every request of the emulator, the fake STS and the local OSS")
-	jwtConfig := flag.String("jwt", "", "emulate FC's JWT trigger authentication with this authConfig JSON file ({\"jwks\":…,\"tokenLookup\":…,\"claimPassBy\":…}); pair it with -set AUTH_USER_HEADER=<claim header>")
 	webhook := flag.Bool("webhook", false, "start a local webhook receiver (WEBHOOK_URL, WEBHOOK_SECRET) that verifies and prints every upload's notification")
+	auth := flag.Bool("auth", false, "per-user uploads: start a local OIDC-style issuer (JWKS and a token endpoint that signs in anyone by name) and make the functions verify its tokens")
 	flag.Var(env, "set", "a function setting KEY=VALUE (repeatable), e.g. -set OSS_MAX_SIZE_BYTES=1048576")
 	flag.Parse()
 
@@ -76,21 +63,13 @@ func main() {
 	fmt.Fprintln(os.Stderr, "building the functions (linux/amd64, static) and starting the stack...")
 	opts := devstack.Options{
 		OriginAddr: *addr, OSSAddr: *ossAddr, DataDir: *data, Env: env, Real: *real, Callbacks: true,
-		Logger: logger, FunctionOutput: os.Stderr,
+		Logger: logger, FunctionOutput: os.Stderr, Auth: *auth,
 	}
 	if !*real {
 		if err := os.MkdirAll(*data, 0o755); err != nil {
 			fmt.Fprintln(os.Stderr, "dev:", err)
 			os.Exit(1)
 		}
-	}
-	if *jwtConfig != "" {
-		auth, err := loadJWT(*jwtConfig)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "dev:", err)
-			os.Exit(1)
-		}
-		opts.Authorize = func(_ string, r *http.Request) (map[string]string, error) { return auth(r) }
 	}
 	if *webhook {
 		wh, err := devstack.StartWebhook("")
@@ -132,6 +111,12 @@ func main() {
 		fmt.Printf("\nLocal OSS: %s/%s (path-style), uploads under %s\n", s.OSSURL, s.Bucket, s.Dir)
 		fmt.Printf("Stored in: %s\n", filepath.Join(s.DataDir, s.Bucket))
 		fmt.Printf("Fake STS:  %s\n", s.STSURL)
+	}
+	if s.Issuer != nil {
+		fmt.Printf("\nPer-user uploads: each page has a \"Signed in as\" field; every upload goes under %s<user>/.\n", s.Dir)
+		fmt.Printf("Local issuer (test only, signs in anyone): %s\n", s.Issuer.URL)
+		fmt.Printf("  JWKS %s, audience %s\n", s.Issuer.JWKSURL, s.Issuer.Audience)
+		fmt.Printf("  a token by curl: curl -s -d user=alice %s\n", s.Issuer.TokenURL)
 	}
 	fmt.Printf("\nCtrl-C to stop.\n")
 	<-ctx.Done()

@@ -20,6 +20,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/nodetools"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
@@ -53,7 +54,12 @@ type Options struct {
 	Now func() time.Time
 	// Timeout is each function's timeout (default 10 s).
 	Timeout time.Duration
-	// Authorize, when set, is the trigger authoriser of every function (FC's JWT check).
+	// Auth starts a local issuer (scripts/localidp) and turns per-user mode on against it: the
+	// functions verify its tokens (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE) and the demo pages sign
+	// in by user name (DEMO_TOKEN_URL).
+	Auth bool
+	// Authorize, when set, is the trigger authoriser of every function (a platform check in front of
+	// the function, as FC's trigger authConfig would be).
 	Authorize func(function string, r *http.Request) (map[string]string, error)
 	// Logger receives the stack's logs; FunctionOutput receives the functions' stdout and stderr.
 	Logger         *slog.Logger
@@ -81,6 +87,7 @@ type Stack struct {
 
 	OSS          *localoss.Server
 	STS          *fakests.Server
+	Issuer       *localidp.Issuer // with Options.Auth
 	Registry     *localcred.Registry
 	FunctionRole localcred.Key
 	Functions    map[string]*fcemu.Function
@@ -155,6 +162,16 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		k := s.FunctionRole
 		creds = func() (string, string, string) { return k.AccessKeyID, k.AccessKeySecret, k.SecurityToken }
+	}
+	if o.Auth {
+		idp, err := localidp.Start(localidp.Options{}) // the real clock, as the functions verify with it
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, idp.Close)
+		s.Issuer = idp
+		env["AUTH_JWKS_URL"], env["AUTH_ISSUER"], env["AUTH_AUDIENCE"] = idp.JWKSURL, idp.URL, idp.Audience
+		env["DEMO_TOKEN_URL"] = idp.TokenURL
 	}
 	for k, v := range o.Env {
 		env[k] = v

@@ -42,8 +42,9 @@ var stsDetails = []string{"Throttling", "InternalError", "ServiceUnavailable", "
 	"stscred", "AssumeRole", "HTTP 5", "flow control", "RequestId", "STS."}
 
 // TestSTSFaults makes the fake STS fail in each way it can and shows what the client of the sts
-// function gets. Each fault has its own stack (run in parallel); AUTH_USER_HEADER is set so that each
-// step uses a user of its own, that is a prefix the function has no credentials cached for:
+// function gets. Each fault has its own stack (run in parallel) in per-user mode, so that each step
+// uses a user of its own (a token from the stack's issuer), that is a prefix the function has no
+// credentials cached for:
 //
 //   - once: one fault, then STS works. Retries inside the function absorb it (200).
 //   - persistent: every call fails. After the function's fetch budget (8 s) the client gets 503 with
@@ -52,8 +53,6 @@ var stsDetails = []string{"Throttling", "InternalError", "ServiceUnavailable", "
 //     after Retry-After gets 200.
 //   - cached: credentials are cached first; then every call would fail, and clients keep getting the
 //     cached credentials (200) without any call to STS while they are usable.
-//
-// The users are not authenticated here (no JWT check): the header only selects a fresh prefix.
 func TestSTSFaults(t *testing.T) {
 	t.Parallel()
 	faults := []fakests.Fault{
@@ -93,14 +92,15 @@ func TestSTSFaults(t *testing.T) {
 }
 
 func stsFaultCase(t *testing.T, f fakests.Fault) *faultRow {
-	s := startStack(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"})
+	s := startStackAuth(t, nil, true)
 	c := newClient(4)
 	row := &faultRow{}
 	ask := func(user string) (outcome, answer) {
 		t.Helper()
+		h := s.bearer(t, user)
 		before := s.STS.Stats().Calls
 		start := time.Now()
-		a, err := get(c, s.FunctionURLs["sts"], "/get_sts_token_for_oss_upload", map[string]string{"X-User-Id": user})
+		a, err := get(c, s.FunctionURLs["sts"], "/get_sts_token_for_oss_upload", h)
 		if err != nil {
 			t.Fatal(err)
 		}

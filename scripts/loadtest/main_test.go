@@ -76,12 +76,19 @@ type stack struct {
 // the children's output is checked for data races.
 func startStack(t *testing.T, env map[string]string) *stack {
 	t.Helper()
+	return startStackAuth(t, env, false)
+}
+
+// startStackAuth is startStack, with per-user mode on against a local issuer when auth is set.
+func startStackAuth(t *testing.T, env map[string]string, auth bool) *stack {
+	t.Helper()
 	s := &stack{out: &syncBuffer{}, logs: &syncBuffer{}}
 	var err error
 	s.Stack, err = devstack.Start(context.Background(), devstack.Options{
 		Bins:           bins,
 		Env:            env,
 		Callbacks:      env["WEBHOOK_URL"] != "", // the log-secrets test follows an upload to its webhook
+		Auth:           auth,
 		FunctionOutput: s.out,
 		Logger:         slog.New(slog.NewJSONHandler(s.logs, nil)),
 	})
@@ -93,6 +100,16 @@ func startStack(t *testing.T, env map[string]string) *stack {
 		noRace(t, s.out.String())
 	})
 	return s
+}
+
+// bearer returns the Authorization header of a token the stack's issuer mints for user.
+func (s *stack) bearer(t *testing.T, user string) map[string]string {
+	t.Helper()
+	tok, err := s.Issuer.Mint(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"Authorization": "Bearer " + tok}
 }
 
 // noRace fails t if a race-built child reported a data race (or crashed).

@@ -40,15 +40,15 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		"OSS_ALLOWED_CONTENT_TYPES": "image/png,text/plain",
 		"OSS_MAX_SIZE_BYTES":        "1000",
 		"OSS_FORBID_OVERWRITE":      "true",
-		"AUTH_USER_HEADER":          "X-User-Id",
 	}
 	for k, v := range wh.Env() {
 		env[k] = v
 	}
-	s := startStack(t, env)
+	s := startStackAuth(t, env, true)
 	c := newClient(4)
-	alice := map[string]string{"X-User-Id": "alice"}
+	alice := s.bearer(t, "alice")
 	sec := secrets{}
+	sec.add("alice's JWT", strings.TrimPrefix(alice["Authorization"], "Bearer "))
 	sec.add("function role secret", s.FunctionRole.AccessKeySecret)
 	sec.add("function role token", s.FunctionRole.SecurityToken)
 	sec.add("webhook secret", wh.Secret)
@@ -91,7 +91,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	// STS failing for a prefix with nothing cached: it keeps issuing credentials that are already
 	// expired, so every retry fails and the client gets 503.
 	s.STS.InjectFaults(repeat(fakests.FaultExpiredCredentials, 200)...)
-	call("sts", "/get_sts_token_for_oss_upload", map[string]string{"X-User-Id": "carol"}, 503, nil)
+	carol := s.bearer(t, "carol")
+	sec.add("carol's JWT", strings.TrimPrefix(carol["Authorization"], "Bearer "))
+	call("sts", "/get_sts_token_for_oss_upload", carol, 503, nil)
 	s.STS.ClearFaults()
 
 	// POST policy: upload, overwrite refused, tampered signature refused.
@@ -146,7 +148,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	requests++
 	req, _ := http.NewRequest(http.MethodGet, s.FunctionURLs["presignedurl"]+"/get_presigned_url_for_oss_upload?filename=c.png&size=3", nil)
-	req.Header.Set("X-User-Id", "alice")
+	req.Header.Set("Authorization", alice["Authorization"])
 	plain, err := do(c, req)
 	if err != nil || plain.Status != 200 {
 		t.Fatalf("presign as text: %v %v", plain, err)
@@ -158,7 +160,8 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	call("presignedurl", "/get_presigned_url_for_oss_upload?filename=a.png&size=1001", alice, 413, nil)
 	call("postsignature", "/get_post_signature_for_oss_upload?filename="+url.QueryEscape("a\x00.png"), alice, 400, nil)
 	call("postsignature", "/get_post_signature_for_oss_upload", nil, 401, nil)
-	call("sts", "/get_sts_token_for_oss_upload", map[string]string{"X-User-Id": "alice", "Origin": "https://evil.example"}, 403, nil)
+	call("sts", "/get_sts_token_for_oss_upload", map[string]string{"Authorization": alice["Authorization"], "Origin": "https://evil.example"}, 403, nil)
+	call("sts", "/get_sts_token_for_oss_upload", map[string]string{"Authorization": alice["Authorization"] + "x"}, 401, nil)
 	call("sts", "/nowhere", alice, 404, nil)
 
 	logs := s.out.String() + s.logs.String()

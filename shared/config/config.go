@@ -12,6 +12,7 @@ import (
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
 
 // Config is the validated configuration of one function.
@@ -29,8 +30,10 @@ type Config struct {
 
 	CORSOrigins   []string
 	DemoAliOSSURL string
-	// UserHeader names the header with the caller's user id (passed by FC's JWT auth); "" = off.
-	UserHeader string
+	// Auth verifies callers' bearer JWTs (AUTH_*); nil when per-user mode is off.
+	Auth *userauth.Verifier
+	// DemoTokenURL is the test issuer's token endpoint the demo pages sign in with ("" = none).
+	DemoTokenURL string
 
 	// CallbackURL is where OSS posts upload callbacks (OSS_CALLBACK_URL); "" = no callbacks.
 	CallbackURL string
@@ -54,7 +57,6 @@ var (
 	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 	regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 	roleRE   = regexp.MustCompile(`^acs:ram::[0-9]+:role/[A-Za-z0-9._\-/]+$`)
-	headerRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 	typeRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
 )
 
@@ -140,10 +142,11 @@ func Load(function string, getenv func(string) string) (Config, error) {
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	c.DemoAliOSSURL = l.str("DEMO_ALIOSS_URL")
-	c.UserHeader = l.str("AUTH_USER_HEADER")
-	if c.UserHeader != "" && !headerRE.MatchString(c.UserHeader) {
-		l.fail("AUTH_USER_HEADER", "%q is not a header name like X-User-Id", c.UserHeader)
+	c.Auth = l.auth()
+	if c.Auth != nil && len(dir)+userauth.MaxSegmentBytes+1 > upload.MaxKeyBytes-128 {
+		l.fail("OSS_UPLOAD_DIR", "is %d bytes; with per-user uploads at most %d leave room for the user segment and object names", len(dir), upload.MaxKeyBytes-128-userauth.MaxSegmentBytes-1)
 	}
+	c.DemoTokenURL = l.str("DEMO_TOKEN_URL")
 	c.CallbackURL = l.str("OSS_CALLBACK_URL")
 	if c.CallbackURL != "" && !httpURL(c.CallbackURL) {
 		l.fail("OSS_CALLBACK_URL", "%q must be a URL like https://uploads.example.com/oss_upload_callback", c.CallbackURL)
@@ -187,6 +190,60 @@ func httpURL(s string) bool {
 func webhookSecret(s string) bool {
 	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, "whsec_"))
 	return strings.HasPrefix(s, "whsec_") && err == nil && len(k) >= 24 && len(k) <= 64
+}
+
+// auth reads the AUTH_* settings: a verifier when a key set is configured, nil when none is.
+func (l *loader) auth() *userauth.Verifier {
+	if strings.TrimSpace(l.getenv("AUTH_USER_HEADER")) != "" {
+		l.fail("AUTH_USER_HEADER", "was removed: a header can be sent by anyone; the functions now verify the JWT themselves (set AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE instead)")
+	}
+	o := userauth.Options{
+		JWKSURL: l.str("AUTH_JWKS_URL"), Issuer: l.str("AUTH_ISSUER"), Audience: l.str("AUTH_AUDIENCE"),
+		UserClaim: l.str("AUTH_USER_CLAIM"),
+	}
+	if j := l.str("AUTH_JWKS"); j != "" {
+		o.JWKS = []byte(j)
+	}
+	if o.JWKSURL == "" && o.JWKS == nil {
+		for _, name := range []string{"AUTH_ISSUER", "AUTH_AUDIENCE"} {
+			if l.str(name) != "" {
+				l.fail(name, "is set but no key set is: set AUTH_JWKS_URL (or AUTH_JWKS) to turn per-user uploads on")
+			}
+		}
+		return nil
+	}
+	ok := true
+	if o.JWKSURL != "" && o.JWKS != nil {
+		l.fail("AUTH_JWKS", "set only one of AUTH_JWKS_URL and AUTH_JWKS")
+		ok = false
+	}
+	if o.JWKSURL != "" {
+		if err := userauth.CheckJWKSURL(o.JWKSURL); err != nil {
+			l.fail("AUTH_JWKS_URL", "%v", err)
+			ok = false
+		}
+	}
+	if o.JWKS != nil {
+		if _, err := userauth.ParseJWKS(o.JWKS); err != nil {
+			l.fail("AUTH_JWKS", "%v", err)
+			ok = false
+		}
+	}
+	for _, s := range [][2]string{{"AUTH_ISSUER", o.Issuer}, {"AUTH_AUDIENCE", o.Audience}} {
+		if s[1] == "" {
+			l.fail(s[0], "is required with AUTH_JWKS_URL or AUTH_JWKS")
+			ok = false
+		}
+	}
+	if !ok {
+		return nil
+	}
+	v, err := userauth.New(o)
+	if err != nil {
+		l.fail("AUTH_JWKS_URL", "%v", err)
+		return nil
+	}
+	return v
 }
 
 type loader struct {

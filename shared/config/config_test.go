@@ -156,3 +156,44 @@ func TestLoadCallbackSettings(t *testing.T) {
 		t.Errorf("short secret: %v", err)
 	}
 }
+
+func TestLoadAuth(t *testing.T) {
+	t.Parallel()
+	jwks := `{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`
+	m := base()
+	if c, err := Load(FunctionSTS, env(m)); err != nil || c.Auth != nil {
+		t.Fatalf("auth must be off by default: %v", err)
+	}
+	for _, ok := range []map[string]string{
+		{"AUTH_JWKS_URL": "https://idp.example.com/.well-known/jwks.json", "AUTH_ISSUER": "https://idp.example.com/", "AUTH_AUDIENCE": "app"},
+		{"AUTH_JWKS": jwks, "AUTH_ISSUER": "https://idp.example.com/", "AUTH_AUDIENCE": "app", "AUTH_USER_CLAIM": "email"},
+	} {
+		m := base()
+		for k, v := range ok {
+			m[k] = v
+		}
+		if c, err := Load(FunctionPresignedURL, env(m)); err != nil || c.Auth == nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	for name, bad := range map[string]map[string]string{
+		"AUTH_ISSUER":      {"AUTH_JWKS_URL": "https://idp.example.com/jwks", "AUTH_AUDIENCE": "app"},
+		"AUTH_AUDIENCE":    {"AUTH_JWKS_URL": "https://idp.example.com/jwks", "AUTH_ISSUER": "i"},
+		"AUTH_JWKS_URL":    {"AUTH_JWKS_URL": "http://idp.example.com/jwks", "AUTH_ISSUER": "i", "AUTH_AUDIENCE": "app"},
+		"AUTH_JWKS":        {"AUTH_JWKS": `{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`, "AUTH_ISSUER": "i", "AUTH_AUDIENCE": "app"},
+		"AUTH_USER_HEADER": {"AUTH_USER_HEADER": "X-User-Id"},
+		"AUTH_ISSUER ":     {"AUTH_ISSUER": "i"}, // set without a key set: refused, never silently anonymous
+	} {
+		m := base()
+		for k, v := range bad {
+			m[k] = v
+		}
+		if _, err := Load(FunctionSTS, env(m)); err == nil || !strings.Contains(err.Error(), strings.TrimSpace(name)) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	m["AUTH_JWKS_URL"], m["AUTH_JWKS"], m["AUTH_ISSUER"], m["AUTH_AUDIENCE"] = "https://idp.example.com/jwks", jwks, "i", "a"
+	if _, err := Load(FunctionSTS, env(m)); err == nil || !strings.Contains(err.Error(), "only one") {
+		t.Errorf("both key sets: %v", err)
+	}
+}

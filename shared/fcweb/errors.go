@@ -3,6 +3,7 @@ package fcweb
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -51,6 +52,15 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body ErrorBody
 	body.Error.Code, body.Error.Message, body.Error.RequestID = e.Code, e.Message, RequestID(r.Context())
+	if e.Code == upload.CodeUnauthenticated {
+		// RFC 6750 section 3: a bearer challenge, with invalid_token when a token was sent.
+		challenge := `Bearer realm="fc-oss-upload"`
+		var ae *authError
+		if errors.As(err, &ae) && ae.invalid {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+999_999_999)/1_000_000_000)))
 	}

@@ -3,6 +3,8 @@ package fcweb
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -14,22 +16,53 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
 
 const fuzzSecret = "fuzz-role-secret-never-shown"
 
 // fuzzHandler is the edge as the functions build it (access log, body limit, CORS, routing) with a
 // route that does what the signing handlers do with client input: read the intent, check it, pick
-// the content type, the per-user prefix from a header and the key. It reports broken invariants on t.
+// the content type, the per-user prefix from a verified token and the key. It reports broken
+// invariants on t.
+//
+// A request with an X-Fuzz-User header gets a valid token for that user (minted here, as the
+// fuzzer cannot sign): the prefix must then be exactly the user's segment, whatever X-User-Id or
+// other headers say. Without it, any Authorization the fuzzer sends must be refused; a request
+// with no Authorization header at all is served as in shared-prefix mode.
 func fuzzHandler(t *testing.T) http.Handler {
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "OKP", "crv": "Ed25519", "kid": "f", "x": base64.RawURLEncoding.EncodeToString(edKey.Public().(ed25519.PublicKey))}}})
+	now := time.Unix(1767312000, 0)
+	auth, err := userauth.New(userauth.Options{JWKS: jwks, Issuer: "https://idp.example", Audience: "fuzz", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rules := upload.Rules{Bucket: "b", Dir: "uploads/", MaxSize: 1 << 20, DefaultContentType: "application/octet-stream",
 		AllowedTypes: []string{"image/png", "text/plain"}, Expires: time.Minute}
 	sign := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user := r.Header.Get("X-Fuzz-User")
+		if user != "" {
+			tok, err := localidp.SignWith(edKey, map[string]any{"alg": "EdDSA", "kid": "f"},
+				map[string]any{"iss": "https://idp.example", "aud": "fuzz", "sub": user, "exp": now.Unix() + 60})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("Authorization", "Bearer "+tok)
+		}
+		// Requests without Authorization run in shared-prefix mode, so the fuzzer's intents still
+		// reach the key checks below.
+		var signer *userauth.Verifier
+		if len(r.Header.Values("Authorization")) > 0 {
+			signer = auth
+		}
 		in, err := ReadIntent(r)
 		if err == nil {
 			err = rules.CheckIntent(in)
@@ -39,7 +72,13 @@ func fuzzHandler(t *testing.T) http.Handler {
 			ct, err = rules.ContentType(in)
 		}
 		if err == nil {
-			dir, err = UploadDir(r, rules.Dir, "X-User-Id")
+			dir, err = UploadDir(r, rules.Dir, signer)
+		}
+		if signer != nil && user == "" && err == nil {
+			t.Errorf("a request without a minted token got prefix %q", dir)
+		}
+		if user != "" && utf8.ValidString(user) && err == nil && dir != rules.Dir+userauth.Segment(user)+"/" {
+			t.Errorf("user %q got prefix %q, not their segment", user, dir)
 		}
 		if err != nil {
 			WriteError(w, r, err)
@@ -50,7 +89,10 @@ func fuzzHandler(t *testing.T) http.Handler {
 			strings.Contains(key, "//") || strings.Contains(key, `\`) || strings.Contains(strings.TrimPrefix(key, dir), "..") {
 			t.Errorf("key %q (dir %q) escapes or is malformed", key, dir)
 		}
-		if strings.Count(strings.TrimPrefix(dir, rules.Dir), "/") != 1 {
+		if signer == nil && dir != rules.Dir {
+			t.Errorf("a request without a token got prefix %q", dir)
+		}
+		if signer != nil && strings.Count(strings.TrimPrefix(dir, rules.Dir), "/") != 1 {
 			t.Errorf("user prefix %q is not one segment", dir)
 		}
 		WriteJSON(w, http.StatusOK, map[string]string{"key": key, "contentType": ct})
@@ -90,6 +132,8 @@ func FuzzEvent(f *testing.F) {
 	}
 	f.Add([]byte(`{"rawPath":"/sign","queryParameters":{"filename":"../../etc/passwd"},"requestContext":{"http":{"method":"GET"}}}`))
 	f.Add([]byte(`{"rawPath":"/sign","headers":{"X-User-Id":"../../admin"},"requestContext":{"http":{"method":"get"}}}`))
+	f.Add([]byte(`{"rawPath":"/sign","headers":{"X-Fuzz-User":"张三","X-User-Id":"../../admin"},"requestContext":{"http":{"method":"get"}}}`))
+	f.Add([]byte(`{"rawPath":"/sign","headers":{"Authorization":"Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."},"requestContext":{"http":{"method":"get"}}}`))
 	f.Add([]byte(`{"rawPath":"/sign","body":"{\"filename\":\"a\\\"],[\\\"starts-with\\\",\\\"$key\\\",\\\".png\",\"size\":\"12\"}","headers":{"content-type":"application/json"},"requestContext":{"http":{"method":"POST"}}}`))
 	f.Add([]byte(`{"rawPath":"/sign","body":"JSUl","isBase64Encoded":true,"headers":{"Content-Type":"application/x-www-form-urlencoded"},"requestContext":{"http":{"method":"POST"}}}`))
 	f.Add([]byte(`{"rawPath":"/panic","requestContext":{"http":{"method":"GET"}}}`))
@@ -160,6 +204,9 @@ func checkInvoke(t *testing.T, ev events.HTTPTriggerEvent) {
 	if !knownCodes[eb.Error.Code] || Status(eb.Error.Code) != resp.StatusCode || eb.Error.Message == "" {
 		t.Fatalf("error %d with code %q: %s", resp.StatusCode, eb.Error.Code, body)
 	}
+	if eb.Error.Code == upload.CodeUnauthenticated && !strings.HasPrefix(resp.Headers["Www-Authenticate"], "Bearer ") {
+		t.Fatalf("401 without a Bearer challenge: %v", resp.Headers)
+	}
 }
 
 // FuzzEventFields builds the event from separate fields, so the fuzzer spends its time on values
@@ -167,6 +214,8 @@ func checkInvoke(t *testing.T, ev events.HTTPTriggerEvent) {
 func FuzzEventFields(f *testing.F) {
 	f.Add("GET", "/sign", "filename", "中文 a+b~(1).png", "X-User-Id", "alice", "", false)
 	f.Add("GET", "/sign", "filename", "../../etc/passwd", "X-User-Id", "../../admin", "", false)
+	f.Add("GET", "/sign", "filename", "a.png", "X-Fuzz-User", "../../admin", "", false)
+	f.Add("GET", "/sign", "filename", "a.png", "X-Fuzz-User", "a+b@x.com", "", false)
 	f.Add("POST", "/sign", "", "", "Content-Type", "application/json", `{"filename":"a\"],[\"starts-with\",\"$key\",\".png","size":1}`, false)
 	f.Add("POST", "/sign", "size", "99999999999999999999", "Content-Type", "application/x-www-form-urlencoded", "filename=%ZZ", false)
 	f.Add("POST", "/sign", "", "", "Content-Type", "application/json", "JSUl", true)

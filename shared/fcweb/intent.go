@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
 
 // ReadIntent reads filename, contentType and size from the query string or, for POST, from a JSON
@@ -70,8 +71,12 @@ func bodyError(err error) error {
 }
 
 // ReadUpload reads what a signing request asks to upload, checks it against rules, and returns it
-// with the prefix the caller may upload under (see UploadDir).
-func ReadUpload(r *http.Request, rules upload.Rules, userHeader string) (upload.Intent, string, error) {
+// with the prefix the caller may upload under (see UploadDir). The caller is authenticated first.
+func ReadUpload(r *http.Request, rules upload.Rules, auth *userauth.Verifier) (upload.Intent, string, error) {
+	dir, err := UploadDir(r, rules.Dir, auth)
+	if err != nil {
+		return upload.Intent{}, "", err
+	}
 	in, err := ReadIntent(r)
 	if err != nil {
 		return in, "", err
@@ -79,23 +84,38 @@ func ReadUpload(r *http.Request, rules upload.Rules, userHeader string) (upload.
 	if err := rules.CheckIntent(in); err != nil {
 		return in, "", err
 	}
-	dir, err := UploadDir(r, rules.Dir, userHeader)
-	return in, dir, err
+	return in, dir, nil
 }
 
-// UploadDir returns the prefix this request may upload under: dir, or with a user header configured,
-// dir + the sanitised user that FC's JWT authentication passed in that header. A missing or repeated
-// user header is unauthenticated.
-func UploadDir(r *http.Request, dir, userHeader string) (string, error) {
-	if userHeader == "" {
+// UploadDir returns the prefix this request may upload under: dir when auth is nil, else
+// dir + the segment of the user its verified bearer token names + "/" (userauth.Segment: distinct
+// users never share one). No header other than Authorization is read, so nothing a client sends
+// besides a valid token chooses the prefix. A missing or invalid token is unauthenticated (401
+// with WWW-Authenticate: Bearer); an issuer whose keys cannot be fetched is unavailable (503).
+func UploadDir(r *http.Request, dir string, auth *userauth.Verifier) (string, error) {
+	if auth == nil {
 		return dir, nil
 	}
-	if len(r.Header.Values(userHeader)) > 1 {
-		return "", upload.Errorf(upload.CodeUnauthenticated, "the request carries more than one %s header", userHeader)
+	user, err := auth.User(r)
+	if err != nil {
+		var e *userauth.Error
+		if errors.As(err, &e) && e.Unavailable {
+			return "", upload.Unavailable("the identity provider's keys", err)
+		}
+		msg := "sign in first: send Authorization: Bearer <token>"
+		if errors.As(err, &e) && !errors.Is(err, userauth.ErrNoToken) {
+			msg = "the bearer token was refused: " + e.Reason
+		}
+		return "", &authError{err: upload.Errorf(upload.CodeUnauthenticated, "%s", msg), invalid: !errors.Is(err, userauth.ErrNoToken)}
 	}
-	u := strings.TrimSpace(r.Header.Get(userHeader))
-	if u == "" {
-		return "", upload.Errorf(upload.CodeUnauthenticated, "sign in first: the request carries no user (the trigger passes it in %s)", userHeader)
-	}
-	return upload.UserDir(dir, u)
+	return dir + userauth.Segment(user) + "/", nil
 }
+
+// authError is an unauthenticated error that says whether a token was sent (RFC 6750: invalid_token).
+type authError struct {
+	err     *upload.Error
+	invalid bool
+}
+
+func (e *authError) Error() string { return e.err.Error() }
+func (e *authError) Unwrap() error { return e.err }

@@ -193,25 +193,3 @@ func CheckDir(dir string) error {
 	}
 	return nil
 }
-
-// UserDir returns dir + a sanitised user segment + "/": letters, digits, '-', '_', '.', '@' are
-// kept and anything else becomes '_', at most 64 bytes, never "." or "..".
-func UserDir(dir, user string) (string, error) {
-	var b strings.Builder
-	for _, c := range user {
-		if b.Len() >= 64 {
-			break
-		}
-		switch {
-		case c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c)), c == '-', c == '_', c == '.', c == '@':
-			b.WriteRune(c)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	seg := b.String()
-	if seg == "" || strings.Trim(seg, ".") == "" {
-		return "", Errorf(CodePermissionDenied, "the caller has no usable user identity")
-	}
-	return dir + seg + "/", nil
-}

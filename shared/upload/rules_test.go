@@ -104,29 +104,3 @@ func TestCheckDir(t *testing.T) {
 		}
 	}
 }
-
-func TestUserDir(t *testing.T) {
-	t.Parallel()
-	cases := map[string]string{
-		"alice":                  "uploads/alice/",
-		"bob@example.com":        "uploads/bob@example.com/",
-		"../../x":                "uploads/.._.._x/",
-		"a/b":                    "uploads/a_b/",
-		"李":                      "uploads/_/",
-		strings.Repeat("z", 100): "uploads/" + strings.Repeat("z", 64) + "/",
-	}
-	for user, want := range cases {
-		got, err := UserDir("uploads/", user)
-		if err != nil || got != want {
-			t.Errorf("UserDir(%q) = %q, %v; want %q", user, got, err, want)
-		}
-		if strings.Contains(strings.TrimPrefix(got, "uploads/"), "/") && strings.Count(got, "/") != 2 {
-			t.Errorf("UserDir(%q) = %q adds segments", user, got)
-		}
-	}
-	for _, bad := range []string{"", ".", ".."} {
-		if _, err := UserDir("uploads/", bad); code(err) != CodePermissionDenied {
-			t.Errorf("UserDir(%q) = %v, want permission_denied", bad, err)
-		}
-	}
-}

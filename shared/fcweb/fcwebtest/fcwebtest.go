@@ -13,8 +13,10 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
 
 // Response is a decoded trigger response.
@@ -130,4 +132,53 @@ func Event(r Request) events.HTTPTriggerEvent {
 	c.Http.SourceIp, c.Http.UserAgent = str("203.0.113.7"), str("fcwebtest")
 	c.RequestId, c.Time, c.TimeEpoch = str("1-64f6cd87-0a1b2c3d4e5f60718293a4b5"), str("2023-09-05T06:41:11Z"), str("1693896071895")
 	return ev
+}
+
+// WithHeader returns ev with the header name set to value (ev's header map is copied).
+func WithHeader(ev events.HTTPTriggerEvent, name, value string) events.HTTPTriggerEvent {
+	h := map[string]string{}
+	if ev.Headers != nil {
+		for k, v := range *ev.Headers {
+			h[k] = v
+		}
+	}
+	h[name] = value
+	ev.Headers = &h
+	return ev
+}
+
+// SignedIn returns ev with an Authorization header carrying a token idp mints for user.
+func SignedIn(t testing.TB, idp *localidp.Issuer, ev events.HTTPTriggerEvent, user string) events.HTTPTriggerEvent {
+	t.Helper()
+	tok, err := idp.Mint(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return WithHeader(ev, "Authorization", "Bearer "+tok)
+}
+
+// Issuer starts a loopback issuer whose tokens are minted at now, and returns it with the
+// settings that turn per-user mode on against it (its JWKS inline: nothing is fetched).
+func Issuer(t testing.TB, now time.Time) (*localidp.Issuer, map[string]string) {
+	t.Helper()
+	idp, err := localidp.Start(localidp.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idp.Close() })
+	return idp, map[string]string{"AUTH_JWKS": string(idp.JWKS()), "AUTH_ISSUER": idp.URL, "AUTH_AUDIENCE": idp.Audience}
+}
+
+// Verifier returns the verifier of the AUTH_* settings in env on the clock now (config.Load's
+// runs on the real clock).
+func Verifier(t testing.TB, env map[string]string, now time.Time) *userauth.Verifier {
+	t.Helper()
+	v, err := userauth.New(userauth.Options{
+		JWKS: []byte(env["AUTH_JWKS"]), Issuer: env["AUTH_ISSUER"], Audience: env["AUTH_AUDIENCE"], UserClaim: env["AUTH_USER_CLAIM"],
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
