@@ -653,6 +653,9 @@ func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
 				t.Errorf("%s: route %s twice", name, path)
 			}
 			got[path], _ = rt["functionName"].(string)
+			// Row 3 of issue 14: a route without methods may refuse OPTIONS on the custom domain
+			// (devsapp/fc#997), so every route lists at least GET, POST and OPTIONS.
+			checkMethods(t, name+" route "+path, rt["methods"])
 		}
 		want := map[string]string{}
 		for path, fn := range domainRoutes {
@@ -730,9 +733,21 @@ func checkTrigger(t *testing.T, fn string, props map[string]any) {
 	if cfg["authType"] != "anonymous" {
 		t.Errorf("authType = %v, want anonymous by default", cfg["authType"])
 	}
+	checkMethods(t, "trigger", cfg["methods"])
+}
+
+// checkMethods: a trigger or custom-domain route lists GET, POST and OPTIONS (the CORS preflight).
+func checkMethods(t *testing.T, what string, v any) {
+	t.Helper()
+	list, ok := v.([]any)
+	if !ok {
+		t.Errorf("%s: no methods list (%v)", what, v)
+		return
+	}
 	methods := map[string]bool{}
-	for _, m := range cfg["methods"].([]any) {
-		methods[m.(string)] = true
+	for _, m := range list {
+		s, _ := m.(string)
+		methods[s] = true
 	}
 	want := []string{"GET", "POST", "OPTIONS"}
 	if fn == "callback" {
@@ -740,7 +755,7 @@ func checkTrigger(t *testing.T, fn string, props map[string]any) {
 	}
 	for _, m := range want {
 		if !methods[m] {
-			t.Errorf("trigger methods lack %s", m)
+			t.Errorf("%s: methods %v lack %s", what, list, m)
 		}
 	}
 }
