@@ -238,6 +238,28 @@ func TestPublishYAML(t *testing.T) {
 	if fc, ok := p.Service["函数计算"]; !ok || !slices.Contains(fc.Authorities, "AliyunFCFullAccess") {
 		t.Error("Service 函数计算 must list AliyunFCFullAccess")
 	}
+	// Only the documented values (Serverless-Devs docs/zh/development-manual/readme.md, sections
+	// Provider and Service); the publisher is this project, not an Alibaba team.
+	providers := []string{"阿里云", "百度智能云", "华为云", "腾讯云", "AWS", "Azure", "Google Cloud", "其它"}
+	for _, pr := range p.Provider {
+		if !slices.Contains(providers, pr) {
+			t.Errorf("Provider %q not one of %v", pr, providers)
+		}
+	}
+	services := []string{"函数计算", "容器服务", "镜像服务", "消息队列", "工作流", "CDN", "对象存储", "表格存储", "MNS", "日志服务", "API网关", "数据库", "解析服务", "云应用", "其它"}
+	for k, v := range p.Service {
+		if !slices.Contains(services, k) {
+			t.Errorf("Service key %q not one of %v", k, services)
+		}
+		if len(v.Authorities) == 0 {
+			t.Errorf("Service %s lists no Authorities", k)
+		}
+	}
+	for _, alibaba := range []string{"阿里云", "aliyun", "alibaba", "函数计算"} {
+		if strings.Contains(strings.ToLower(p.Organization), alibaba) {
+			t.Errorf("Organization %q names Alibaba's own organisation; a third party publishes under its own", p.Organization)
+		}
+	}
 
 	// Parameters: a closed object schema whose properties are exactly the s.yaml placeholders.
 	params := p.Parameters
@@ -317,6 +339,8 @@ func TestPublishYAML(t *testing.T) {
 		t.Error("parameter bucketName has no x-bucket picker")
 	}
 
+	checkNamePrefix(t, paramsSchema)
+
 	// The test values are valid answers to the form.
 	vals := map[string]any{}
 	for k, v := range testParams {
@@ -387,6 +411,52 @@ func TestPublishYAML(t *testing.T) {
 			t.Errorf("parameter %s defaults to %q but %s defaults to %q", param, def, env, s.Default)
 		}
 	}
+}
+
+// autoDomainLabel is the first label of the test domain fc3-domain generates for `domainName: auto`:
+// the first route's function name, lower-cased with _ replaced by - (devsapp/fc3-domain
+// src/impl/custom_domain.ts getAutoDomainName).
+func autoDomainLabel(functionName string) string {
+	return strings.ToLower(strings.ReplaceAll(functionName, "_", "-"))
+}
+
+var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// checkNamePrefix: the longest prefix the form accepts still gives every function a valid FC 3.0 name
+// (1-64 characters) and, whichever function the domain's first route names, a valid DNS label (at most
+// 63 characters) for the auto domain. The longest accepted prefix is found by probing the schema.
+func checkNamePrefix(t *testing.T, paramsSchema string) {
+	t.Helper()
+	sch := schemaAt(t, paramsSchema, "/properties/functionNamePrefix")
+	longest := 0
+	for n := 1; n <= 200; n++ {
+		if validate(t, sch, "a"+strings.Repeat("b", n-1)) == nil {
+			longest = n
+		}
+	}
+	if longest == 0 {
+		t.Fatal("functionNamePrefix accepts no prefix")
+	}
+	for _, bad := range []string{"1abc", "-abc", "_abc", "a.b", "a b", ""} {
+		if validate(t, sch, bad) == nil {
+			t.Errorf("functionNamePrefix accepts %q", bad)
+		}
+	}
+	for _, prefix := range []string{"A" + strings.Repeat("_", longest-1), "a" + strings.Repeat("Z", longest-1)} {
+		if validate(t, sch, prefix) != nil {
+			continue
+		}
+		for _, fn := range functions {
+			name := prefix + "-" + fn
+			if len(name) > 64 || !fcNameRE.MatchString(name) {
+				t.Errorf("prefix %q gives function name %q (%d characters): FC allows 1-64", prefix, name, len(name))
+			}
+			if label := autoDomainLabel(name); !dnsLabelRE.MatchString(label) {
+				t.Errorf("prefix %q gives the auto domain label %q (%d characters): not a DNS label (at most 63)", prefix, label, len(label))
+			}
+		}
+	}
+	t.Logf("longest function name prefix: %d characters", longest)
 }
 
 // ---- s.yaml, statically
@@ -553,7 +623,8 @@ func TestRenderedCLI(t *testing.T) {
 	}
 }
 
-var fcNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]{0,127}$`)
+// fcNameRE is an FC 3.0 function name: 1-64 characters (CreateFunction API).
+var fcNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$`)
 
 // checkRendered checks a previewed s.yaml against the parameters it was rendered with.
 func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
@@ -762,7 +833,8 @@ func checkMethods(t *testing.T, what string, v any) {
 
 var preDeployKey = regexp.MustCompile(`^pre-(deploy|\$\{regex\('([a-z]+\|)*deploy(\|[a-z]+)*'\)\})$`)
 
-// checkActions: the function is built before it is deployed, from the project root.
+// checkActions: the function is built (or its shipped binary checked) before it is deployed, from the
+// project root. scripts/publish's test runs the step without Go.
 func checkActions(t *testing.T, fn string, res map[string]any) {
 	actions, _ := res["actions"].(map[string]any)
 	found := false
@@ -773,7 +845,7 @@ func checkActions(t *testing.T, fn string, res map[string]any) {
 		steps, _ := v.([]any)
 		for _, s := range steps {
 			step, _ := s.(map[string]any)
-			if step["run"] == "go run ./scripts/build "+fn {
+			if step["run"] == "sh scripts/build/predeploy.sh "+fn {
 				found = true
 				if p, ok := step["path"]; ok && filepath.Clean(p.(string)) != "." {
 					t.Errorf("build action path %v; it must run from the project root (the directory of s.yaml)", p)
@@ -782,7 +854,7 @@ func checkActions(t *testing.T, fn string, res map[string]any) {
 		}
 	}
 	if !found {
-		t.Errorf("no pre-deploy action runs `go run ./scripts/build %s`", fn)
+		t.Errorf("no pre-deploy action runs `sh scripts/build/predeploy.sh %s`", fn)
 	}
 }
 
