@@ -305,4 +305,3 @@ func fileHash(t *testing.T, path string) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
-
