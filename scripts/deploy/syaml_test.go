@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -562,6 +563,11 @@ func TestSYAMLStatic(t *testing.T) {
 			}
 		}
 	})
+	for _, lines := range optionalEnvLines(t) {
+		for _, l := range lines {
+			used[l.varName] = true
+		}
+	}
 	for k := range declared {
 		if !used[k] {
 			t.Errorf("vars.%s is declared but never used", k)
@@ -613,7 +619,20 @@ func TestRenderedCLI(t *testing.T) {
 	for v, p := range varParams(t) {
 		vars[v] = testParams[p]
 	}
-	cli := renderCLI(t, vars)
+	// The optional form fields reach the console's render through art-template blocks the CLI never
+	// sees; a CLI user sets them as environment variables of each function instead.
+	env := map[string]map[string]string{}
+	for fn, lines := range optionalEnvLines(t) {
+		for _, l := range lines {
+			if v := testParams[l.param]; v != "" {
+				if env[fn] == nil {
+					env[fn] = map[string]string{}
+				}
+				env[fn][l.env] = v
+			}
+		}
+	}
+	cli := renderCLI(t, vars, env)
 	checkRendered(t, cli, testParams)
 	app, _ := renderAppCenter(t, testParams)
 	if !reflect.DeepEqual(cli["resources"], app["resources"]) {
@@ -621,6 +640,67 @@ func TestRenderedCLI(t *testing.T) {
 		c, _ := json.MarshalIndent(cli["resources"], "", " ")
 		t.Errorf("CLI render differs from the console render:\nconsole: %s\ncli: %s", a, c)
 	}
+}
+
+// TestRenderedAppCenterOptionalEmpty: optional fields left empty are not sent at all (row 7 of issue
+// 14: FC is never given an empty environment value), while the other answers still arrive.
+func TestRenderedAppCenterOptionalEmpty(t *testing.T) {
+	t.Parallel()
+	params := maps.Clone(testParams)
+	params["allowedOrigins"] = ""
+	params["allowedContentTypes"] = ""
+	doc, _ := renderAppCenter(t, params)
+	checkRendered(t, doc, params)
+}
+
+// optionalLine is one art-template block of s.yaml that adds an environment variable only when its
+// form field is filled in: #{{if P}}{{@ "\n<indent>ENV: ${vars.V}"}}{{/if}}.
+type optionalLine struct {
+	env, param, varName string
+}
+
+var optionalLineRE = regexp.MustCompile(`^( *)#\{\{if ([A-Za-z_][A-Za-z0-9_]*)\}\}\{\{@ "\\n( *)([A-Z][A-Z0-9_]*): \$\{vars\.([A-Za-z0-9_-]+)\}"\}\}\{\{/if\}\}$`)
+
+// optionalEnvLines returns the optional-setting blocks of each fc3 resource of s.yaml, checking their
+// form: the entry they emit is indented like the comment, so it lands in environmentVariables.
+func optionalEnvLines(t testing.TB) map[string][]optionalLine {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := varParams(t)
+	out := map[string][]optionalLine{}
+	resource := ""
+	for i, line := range strings.Split(string(b), "\n") {
+		if m := regexp.MustCompile(`^  ([a-z][a-z0-9_-]*):$`).FindStringSubmatch(line); m != nil {
+			resource = m[1]
+		}
+		if !strings.Contains(line, "{{") {
+			continue
+		}
+		trimmed := strings.TrimSpace(line)
+		if !strings.HasPrefix(trimmed, "#") {
+			continue // placeholders in values: TestSYAMLStatic
+		}
+		m := optionalLineRE.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("s.yaml:%d: art-template syntax in a comment (the console renders comments too): %q", i+1, line)
+			continue
+		}
+		l := optionalLine{env: m[4], param: m[2], varName: m[5]}
+		if m[1] != m[3] {
+			t.Errorf("s.yaml:%d: the emitted entry is indented %d, the comment %d", i+1, len(m[3]), len(m[1]))
+		}
+		if vp[l.varName] != l.param {
+			t.Errorf("s.yaml:%d: emits ${vars.%s} under {{if %s}}, but that var holds the parameter %q", i+1, l.varName, l.param, vp[l.varName])
+		}
+		if paramOfEnv[l.env] != l.param {
+			t.Errorf("s.yaml:%d: %s is fed by parameter %q, not %q", i+1, l.env, paramOfEnv[l.env], l.param)
+		}
+		out[resource] = append(out[resource], l)
+	}
+	return out
 }
 
 // fcNameRE is an FC 3.0 function name: 1-64 characters (CreateFunction API).
@@ -757,6 +837,10 @@ func fc3TopLevelProps(t testing.TB) map[string]bool {
 	return out
 }
 
+// checkEnv: each function gets exactly the settings it reads that have a value (row 7 of issue 14: no
+// empty values; an unset setting is omitted and config applies its documented default). A setting fed by
+// a form field carries the answer, and is absent when the answer is empty; a fixed one is absent or its
+// documented default.
 func checkEnv(t *testing.T, fn string, props map[string]any, params map[string]string) {
 	env, ok := props["environmentVariables"].(map[string]any)
 	if !ok {
@@ -764,24 +848,28 @@ func checkEnv(t *testing.T, fn string, props map[string]any, params map[string]s
 	}
 	want := settingsFor(fn)
 	for name, s := range want {
-		v, ok := env[name]
-		if !ok {
-			t.Errorf("env %s (read by %s) is not set", name, fn)
-			continue
-		}
+		v, set := env[name]
 		str, _ := v.(string)
-		if s.Required && str == "" {
-			t.Errorf("env %s is required but empty", name)
-		}
-		if p, ok := paramOfEnv[name]; ok {
+		p, fed := paramOfEnv[name]
+		switch {
+		case fed && params[p] != "":
 			if str != params[p] {
-				t.Errorf("env %s = %q, want the %s parameter %q", name, str, p, params[p])
+				t.Errorf("env %s = %q (set: %v), want the %s parameter %q", name, str, set, p, params[p])
 			}
-		} else if str != "" && str != s.Default {
-			t.Errorf("env %s = %q is fixed in s.yaml; want empty or its documented default %q", name, str, s.Default)
+		case fed:
+			if set {
+				t.Errorf("env %s = %q is sent although the %s field is empty; omit it", name, str, p)
+			}
+		case s.Required && !set:
+			t.Errorf("env %s (required by %s) is not set", name, fn)
+		case set && str != s.Default:
+			t.Errorf("env %s = %q is fixed in s.yaml; want it omitted or its documented default %q", name, str, s.Default)
 		}
 	}
-	for name := range env {
+	for name, v := range env {
+		if str, _ := v.(string); str == "" {
+			t.Errorf("env %s is empty: omit unset settings instead", name)
+		}
 		if _, ok := want[name]; !ok {
 			t.Errorf("env %s is set but %s reads no such setting", name, fn)
 		}
