@@ -58,6 +58,7 @@ var paramOfEnv = map[string]string{
 	"OSS_REGION":                    "region",
 	"OSS_UPLOAD_DIR":                "uploadDir",
 	"OSS_STS_ROLE_ARN":              "uploadRoleArn",
+	"OSS_STS_FUNCTION_ROLE_ARN":     "stsFunctionRoleArn",
 	"OSS_STS_DURATION_SECONDS":      "stsDurationSeconds",
 	"OSS_MAX_SIZE_BYTES":            "maxSizeBytes",
 	"OSS_ALLOWED_CONTENT_TYPES":     "allowedContentTypes",
@@ -331,9 +332,21 @@ func TestPublishYAML(t *testing.T) {
 			}
 		}
 	}
+	// Row 2 of issue 14: the form offers no role creation. x-role makes a role that trusts a service
+	// and carries system policies only (Serverless-Devs docs/zh/development-manual/parameters.md): the
+	// upload role made that way cannot be assumed by the sts function (NoPermission), and the function
+	// roles would get AliyunOSSFullAccess / AliyunSTSAssumeRoleAccess instead of the scoped policies of
+	// scripts/deploy/policies. The roles are the one manual step; the form takes their ARNs.
 	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "uploadRoleArn"} {
-		if _, ok := params.Properties[name]["x-role"]; !ok {
-			t.Errorf("parameter %s has no x-role picker", name)
+		prop := params.Properties[name]
+		if _, ok := prop["x-role"]; ok {
+			t.Errorf("parameter %s offers x-role, which creates a role with system policies and a service trust", name)
+		}
+		if prop["pattern"] != `^acs:ram::[0-9]+:role/.+$` {
+			t.Errorf("parameter %s: pattern %v, want the role ARN pattern", name, prop["pattern"])
+		}
+		if !slices.Contains(params.Required, name) {
+			t.Errorf("parameter %s is not required", name)
 		}
 	}
 	if _, ok := params.Properties["bucketName"]["x-bucket"]; !ok {
