@@ -42,7 +42,7 @@ func (f roleFixes) message() string {
 	grant := fmt.Sprintf(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"%s"}]}`, f.uploadRole)
 	return fmt.Sprintf("STS refused AssumeRole on role %s (NoPermission), so no upload credentials can be issued. "+
 		"In the RAM console, set the trust policy of role %s to %s and give role %s a policy %s; "+
-		"then retry (README, Deploy: the roles).",
+		"then retry (README, Deploy, step 1).",
 		f.uploadRole, uploadName, trust, callerName, grant)
 }
 
