@@ -819,7 +819,7 @@ func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
 			got[path], _ = rt["functionName"].(string)
 			// Row 3 of issue 14: a route without methods may refuse OPTIONS on the custom domain
 			// (devsapp/fc#997), so every route lists at least GET, POST and OPTIONS.
-			checkMethods(t, name+" route "+path, rt["methods"])
+			checkMethods(t, name+" route "+path, domainRoutes[path], rt["methods"])
 		}
 		want := map[string]string{}
 		for path, fn := range domainRoutes {
@@ -905,11 +905,14 @@ func checkTrigger(t *testing.T, fn string, props map[string]any) {
 	if cfg["authType"] != "anonymous" {
 		t.Errorf("authType = %v, want anonymous by default", cfg["authType"])
 	}
-	checkMethods(t, "trigger", cfg["methods"])
+	checkMethods(t, "trigger", fn, cfg["methods"])
 }
 
-// checkMethods: a trigger or custom-domain route lists GET, POST and OPTIONS (the CORS preflight).
-func checkMethods(t *testing.T, what string, v any) {
+// checkMethods: a trigger or custom-domain route lists its methods explicitly (row 3 of issue 14: a
+// route without methods may refuse OPTIONS on the custom domain, devsapp/fc#997): GET, POST and
+// OPTIONS (the CORS preflight) for the functions browsers call; POST for fn callback, which only OSS
+// calls, server to server.
+func checkMethods(t *testing.T, what, fn string, v any) {
 	t.Helper()
 	list, ok := v.([]any)
 	if !ok {
