@@ -60,6 +60,7 @@ type tokenResponse struct {
 type server struct {
 	cfg   config.Config
 	cache *stscred.Cache
+	fixes roleFixes
 }
 
 // newHandler wires the function. now is the clock (nil: real).
@@ -70,7 +71,7 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg}
+	s := &server{cfg: cfg, fixes: roleFixes{uploadRole: cfg.STSRoleARN, functionRole: cfg.STSFunctionRoleARN, function: cfg.Function}}
 	s.cache = &stscred.Cache{Now: now, Fetch: func(ctx context.Context, prefix string) (stscred.Token, error) {
 		caller, err := creds.Credentials(ctx)
 		if err != nil {
@@ -97,6 +98,11 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.cache.Get(r.Context(), dir)
 	if err != nil {
+		if refused(err) {
+			// Logged (with the cause) and answered with what to change in RAM.
+			fcweb.WriteError(w, r, s.fixes.refusedError(err))
+			return
+		}
 		fcweb.WriteError(w, r, upload.Unavailable("temporary upload credentials", err))
 		return
 	}

@@ -2,10 +2,12 @@ package browsertest
 
 import (
 	"bytes"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/build/fcbuild"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/deploy"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
 )
 
@@ -255,7 +259,93 @@ func TestNetworkError(t *testing.T) {
 				!strings.Contains(items[0].Error, "expose the ETag header") {
 				t.Errorf("%s: %q", items[0].State, items[0].Error)
 			}
+			// Row 5 of issue 14: the page shows the exact rule (scripts/deploy/bucket-cors.xml for its
+			// own origin) and the command that applies it to the bucket.
+			fix := eval[string](t, ctx, `(document.querySelector('#uploads li .error pre.fix') || {}).textContent || ''`)
+			checkCORSFix(t, fix, eval[string](t, ctx, `location.origin`), strict.Bucket)
+			// The failed URL is named by its host only: a presigned URL carries its signature and token.
+			shown := eval[string](t, ctx, `document.body.innerText`)
+			for _, secret := range []string{"signature=", "security-token=", "Signature=", "x-oss-credential="} {
+				if strings.Contains(shown, secret) {
+					t.Errorf("the page shows a signed URL (%s):\n%s", secret, shown)
+				}
+			}
 		})
+	}
+}
+
+// checkCORSFix: the fix a page shows holds a CORS configuration equal to scripts/deploy/bucket-cors.xml
+// rendered for origin, and the ossutil command for bucket.
+func checkCORSFix(t *testing.T, fix, origin, bucket string) {
+	t.Helper()
+	start, end := strings.Index(fix, "<?xml"), strings.Index(fix, "</CORSConfiguration>")
+	if start < 0 || end < start {
+		t.Fatalf("the page shows no CORS rule:\n%s", fix)
+	}
+	shown := fix[start : end+len("</CORSConfiguration>")]
+	root, err := fcbuild.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := os.ReadFile(filepath.Join(root, "scripts", "deploy", "bucket-cors.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := deploy.Render("bucket-cors.xml", tmpl, map[string][]string{"allowedOrigin": {origin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := xmlContent([]byte(shown))
+	if err != nil {
+		t.Fatalf("the shown rule is not XML: %v\n%s", err, shown)
+	}
+	b, err := xmlContent(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("the page's rule differs from scripts/deploy/bucket-cors.xml for %s:\npage: %v\nfile: %v", origin, a, b)
+	}
+	if cmd := "ossutil cors --method put oss://" + bucket + " cors.xml"; !strings.Contains(fix, cmd) {
+		t.Errorf("the page does not show %q:\n%s", cmd, fix)
+	}
+}
+
+// xmlContent returns an XML document as nested [name, text, children] lists, ignoring comments,
+// processing instructions and surrounding whitespace, so that two documents compare by content.
+func xmlContent(b []byte) (any, error) {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	var walk func(start xml.StartElement) (any, error)
+	walk = func(start xml.StartElement) (any, error) {
+		var kids []any
+		var text strings.Builder
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				return nil, err
+			}
+			switch tk := tok.(type) {
+			case xml.StartElement:
+				c, err := walk(tk)
+				if err != nil {
+					return nil, err
+				}
+				kids = append(kids, c)
+			case xml.CharData:
+				text.Write(tk)
+			case xml.EndElement:
+				return []any{start.Name.Local, strings.TrimSpace(text.String()), kids}, nil
+			}
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return walk(se)
+		}
 	}
 }
 

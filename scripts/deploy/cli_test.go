@@ -145,8 +145,9 @@ func renderAppCenter(t testing.TB, params map[string]string) (map[string]any, st
 }
 
 // renderCLI renders s.yaml the way README tells a CLI user to deploy it: a file that extends s.yaml and
-// overrides access and vars.
-func renderCLI(t testing.TB, vars map[string]string) map[string]any {
+// overrides access and vars, and sets optional settings per function (env: function -> name -> value)
+// under resources.<function>.props.environmentVariables, which Serverless Devs merges key by key.
+func renderCLI(t testing.TB, vars map[string]string, env map[string]map[string]string) map[string]any {
 	t.Helper()
 	root := repoRoot(t)
 	dir := t.TempDir()
@@ -155,6 +156,16 @@ func renderCLI(t testing.TB, vars map[string]string) map[string]any {
 	for k, v := range vars {
 		q, _ := json.Marshal(v) // a JSON string is a YAML double-quoted scalar
 		fmt.Fprintf(&b, "  %s: %s\n", k, q)
+	}
+	if len(env) > 0 {
+		b.WriteString("resources:\n")
+		for fn, kv := range env {
+			fmt.Fprintf(&b, "  %s:\n    props:\n      environmentVariables:\n", fn)
+			for k, v := range kv {
+				q, _ := json.Marshal(v)
+				fmt.Fprintf(&b, "        %s: %s\n", k, q)
+			}
+		}
 	}
 	local := filepath.Join(dir, "s.local.yaml")
 	if err := os.WriteFile(local, []byte(b.String()), 0o644); err != nil {

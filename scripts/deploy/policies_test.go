@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -47,15 +48,27 @@ type policy struct {
 
 const objectScope = "acs:oss:*:*:${bucketName}/${uploadDir}*"
 
+// logScope is the logstore `logConfig: auto` gives a function: fc3 creates the project
+// serverless-<region>-<uuid of the account id> and the logstore default-logs (devsapp/fc3
+// src/resources/sls/index.ts generateProjectName, src/default/resources.ts). With a role set, fc3 does
+// not set up FC's service-linked role for logs (src/subCommands/deploy/impl/function.ts: initSlrRole
+// only when no role), so the function's own role must be allowed to write there: log:PostLogStoreLogs
+// is the log permission FC's default role carries (help.aliyun.com/document_detail/181589, "Grant
+// Function Compute permissions to access other Alibaba Cloud services": logging needs permission to
+// write to the Logstore).
+const logScope = "acs:log:${region}:*:project/serverless-${region}-*/logstore/default-logs"
+
 // wantPolicies is the complete grant of each file: its actions and resources (or trusted principals).
 var wantPolicies = map[string]struct {
 	actions, resources []string
 	principals         map[string][]string
 }{
 	// The sts function calls AssumeRole on the upload role and nothing else.
-	"sts-function-role.json": {actions: []string{"sts:AssumeRole"}, resources: []string{"${uploadRoleArn}"}},
-	// postsignature and presignedurl sign PutObject / PostObject (= oss:PutObject) with their own role.
-	"signer-function-role.json": {actions: []string{"oss:PutObject"}, resources: []string{objectScope}},
+	// It also writes its logs (row 4 of issue 14).
+	"sts-function-role.json": {actions: []string{"log:PostLogStoreLogs", "sts:AssumeRole"}, resources: []string{"${uploadRoleArn}", logScope}},
+	// postsignature and presignedurl sign PutObject / PostObject (= oss:PutObject) with their own role,
+	// and write their logs.
+	"signer-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:PutObject"}, resources: []string{logScope, objectScope}},
 	// The browser, with the upload role's credentials: single PUT and multipart (initiate, parts and
 	// complete are oss:PutObject), listing parts to resume, aborting.
 	"upload-role.json": {actions: []string{"oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{objectScope}},
@@ -155,10 +168,21 @@ func TestPolicyFilesAreLeastPrivilege(t *testing.T) {
 			if err := json.Unmarshal(out, &rendered); err != nil {
 				t.Fatal(err)
 			}
+			// The logstore fc3 creates for this account and region is covered, another region's is not.
+			autoLogstore := "acs:log:cn-shanghai:1234567890123456:project/serverless-cn-shanghai-6f1ed002-ab55-5a1b-8b51-30f29b0f4b61/logstore/default-logs"
+			otherRegion := strings.ReplaceAll(autoLogstore, "cn-shanghai", "cn-hangzhou")
 			for _, s := range rendered.Statement {
 				for _, r := range s.Resource {
 					if strings.HasPrefix(r, "acs:oss:") && r != "acs:oss:*:*:my-upload-bucket/user/uploads/*" {
 						t.Errorf("rendered resource %q", r)
+					}
+					if strings.HasPrefix(r, "acs:log:") {
+						if ok, _ := path.Match(r, autoLogstore); !ok {
+							t.Errorf("rendered log resource %q does not cover fc3's auto logstore %s", r, autoLogstore)
+						}
+						if ok, _ := path.Match(r, otherRegion); ok {
+							t.Errorf("rendered log resource %q covers another region's logstore", r)
+						}
 					}
 				}
 			}

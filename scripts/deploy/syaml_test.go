@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -57,6 +58,7 @@ var paramOfEnv = map[string]string{
 	"OSS_REGION":                    "region",
 	"OSS_UPLOAD_DIR":                "uploadDir",
 	"OSS_STS_ROLE_ARN":              "uploadRoleArn",
+	"OSS_STS_FUNCTION_ROLE_ARN":     "stsFunctionRoleArn",
 	"OSS_STS_DURATION_SECONDS":      "stsDurationSeconds",
 	"OSS_MAX_SIZE_BYTES":            "maxSizeBytes",
 	"OSS_ALLOWED_CONTENT_TYPES":     "allowedContentTypes",
@@ -238,6 +240,28 @@ func TestPublishYAML(t *testing.T) {
 	if fc, ok := p.Service["函数计算"]; !ok || !slices.Contains(fc.Authorities, "AliyunFCFullAccess") {
 		t.Error("Service 函数计算 must list AliyunFCFullAccess")
 	}
+	// Only the documented values (Serverless-Devs docs/zh/development-manual/readme.md, sections
+	// Provider and Service); the publisher is this project, not an Alibaba team.
+	providers := []string{"阿里云", "百度智能云", "华为云", "腾讯云", "AWS", "Azure", "Google Cloud", "其它"}
+	for _, pr := range p.Provider {
+		if !slices.Contains(providers, pr) {
+			t.Errorf("Provider %q not one of %v", pr, providers)
+		}
+	}
+	services := []string{"函数计算", "容器服务", "镜像服务", "消息队列", "工作流", "CDN", "对象存储", "表格存储", "MNS", "日志服务", "API网关", "数据库", "解析服务", "云应用", "其它"}
+	for k, v := range p.Service {
+		if !slices.Contains(services, k) {
+			t.Errorf("Service key %q not one of %v", k, services)
+		}
+		if len(v.Authorities) == 0 {
+			t.Errorf("Service %s lists no Authorities", k)
+		}
+	}
+	for _, alibaba := range []string{"阿里云", "aliyun", "alibaba", "函数计算"} {
+		if strings.Contains(strings.ToLower(p.Organization), alibaba) {
+			t.Errorf("Organization %q names Alibaba's own organisation; a third party publishes under its own", p.Organization)
+		}
+	}
 
 	// Parameters: a closed object schema whose properties are exactly the s.yaml placeholders.
 	params := p.Parameters
@@ -308,14 +332,28 @@ func TestPublishYAML(t *testing.T) {
 			}
 		}
 	}
+	// Row 2 of issue 14: the form offers no role creation. x-role makes a role that trusts a service
+	// and carries system policies only (Serverless-Devs docs/zh/development-manual/parameters.md): the
+	// upload role made that way cannot be assumed by the sts function (NoPermission), and the function
+	// roles would get AliyunOSSFullAccess / AliyunSTSAssumeRoleAccess instead of the scoped policies of
+	// scripts/deploy/policies. The roles are the one manual step; the form takes their ARNs.
 	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "uploadRoleArn"} {
-		if _, ok := params.Properties[name]["x-role"]; !ok {
-			t.Errorf("parameter %s has no x-role picker", name)
+		prop := params.Properties[name]
+		if _, ok := prop["x-role"]; ok {
+			t.Errorf("parameter %s offers x-role, which creates a role with system policies and a service trust", name)
+		}
+		if prop["pattern"] != `^acs:ram::[0-9]+:role/.+$` {
+			t.Errorf("parameter %s: pattern %v, want the role ARN pattern", name, prop["pattern"])
+		}
+		if !slices.Contains(params.Required, name) {
+			t.Errorf("parameter %s is not required", name)
 		}
 	}
 	if _, ok := params.Properties["bucketName"]["x-bucket"]; !ok {
 		t.Error("parameter bucketName has no x-bucket picker")
 	}
+
+	checkNamePrefix(t, paramsSchema)
 
 	// The test values are valid answers to the form.
 	vals := map[string]any{}
@@ -387,6 +425,52 @@ func TestPublishYAML(t *testing.T) {
 			t.Errorf("parameter %s defaults to %q but %s defaults to %q", param, def, env, s.Default)
 		}
 	}
+}
+
+// autoDomainLabel is the first label of the test domain fc3-domain generates for `domainName: auto`:
+// the first route's function name, lower-cased with _ replaced by - (devsapp/fc3-domain
+// src/impl/custom_domain.ts getAutoDomainName).
+func autoDomainLabel(functionName string) string {
+	return strings.ToLower(strings.ReplaceAll(functionName, "_", "-"))
+}
+
+var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// checkNamePrefix: the longest prefix the form accepts still gives every function a valid FC 3.0 name
+// (1-64 characters) and, whichever function the domain's first route names, a valid DNS label (at most
+// 63 characters) for the auto domain. The longest accepted prefix is found by probing the schema.
+func checkNamePrefix(t *testing.T, paramsSchema string) {
+	t.Helper()
+	sch := schemaAt(t, paramsSchema, "/properties/functionNamePrefix")
+	longest := 0
+	for n := 1; n <= 200; n++ {
+		if validate(t, sch, "a"+strings.Repeat("b", n-1)) == nil {
+			longest = n
+		}
+	}
+	if longest == 0 {
+		t.Fatal("functionNamePrefix accepts no prefix")
+	}
+	for _, bad := range []string{"1abc", "-abc", "_abc", "a.b", "a b", ""} {
+		if validate(t, sch, bad) == nil {
+			t.Errorf("functionNamePrefix accepts %q", bad)
+		}
+	}
+	for _, prefix := range []string{"A" + strings.Repeat("_", longest-1), "a" + strings.Repeat("Z", longest-1)} {
+		if validate(t, sch, prefix) != nil {
+			continue
+		}
+		for _, fn := range functions {
+			name := prefix + "-" + fn
+			if len(name) > 64 || !fcNameRE.MatchString(name) {
+				t.Errorf("prefix %q gives function name %q (%d characters): FC allows 1-64", prefix, name, len(name))
+			}
+			if label := autoDomainLabel(name); !dnsLabelRE.MatchString(label) {
+				t.Errorf("prefix %q gives the auto domain label %q (%d characters): not a DNS label (at most 63)", prefix, label, len(label))
+			}
+		}
+	}
+	t.Logf("longest function name prefix: %d characters", longest)
 }
 
 // ---- s.yaml, statically
@@ -492,6 +576,11 @@ func TestSYAMLStatic(t *testing.T) {
 			}
 		}
 	})
+	for _, lines := range optionalEnvLines(t) {
+		for _, l := range lines {
+			used[l.varName] = true
+		}
+	}
 	for k := range declared {
 		if !used[k] {
 			t.Errorf("vars.%s is declared but never used", k)
@@ -543,7 +632,20 @@ func TestRenderedCLI(t *testing.T) {
 	for v, p := range varParams(t) {
 		vars[v] = testParams[p]
 	}
-	cli := renderCLI(t, vars)
+	// The optional form fields reach the console's render through art-template blocks the CLI never
+	// sees; a CLI user sets them as environment variables of each function instead.
+	env := map[string]map[string]string{}
+	for fn, lines := range optionalEnvLines(t) {
+		for _, l := range lines {
+			if v := testParams[l.param]; v != "" {
+				if env[fn] == nil {
+					env[fn] = map[string]string{}
+				}
+				env[fn][l.env] = v
+			}
+		}
+	}
+	cli := renderCLI(t, vars, env)
 	checkRendered(t, cli, testParams)
 	app, _ := renderAppCenter(t, testParams)
 	if !reflect.DeepEqual(cli["resources"], app["resources"]) {
@@ -553,7 +655,69 @@ func TestRenderedCLI(t *testing.T) {
 	}
 }
 
-var fcNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]{0,127}$`)
+// TestRenderedAppCenterOptionalEmpty: optional fields left empty are not sent at all (row 7 of issue
+// 14: FC is never given an empty environment value), while the other answers still arrive.
+func TestRenderedAppCenterOptionalEmpty(t *testing.T) {
+	t.Parallel()
+	params := maps.Clone(testParams)
+	params["allowedOrigins"] = ""
+	params["allowedContentTypes"] = ""
+	doc, _ := renderAppCenter(t, params)
+	checkRendered(t, doc, params)
+}
+
+// optionalLine is one art-template block of s.yaml that adds an environment variable only when its
+// form field is filled in: #{{if P}}{{@ "\n<indent>ENV: ${vars.V}"}}{{/if}}.
+type optionalLine struct {
+	env, param, varName string
+}
+
+var optionalLineRE = regexp.MustCompile(`^( *)#\{\{if ([A-Za-z_][A-Za-z0-9_]*)\}\}\{\{@ "\\n( *)([A-Z][A-Z0-9_]*): \$\{vars\.([A-Za-z0-9_-]+)\}"\}\}\{\{/if\}\}$`)
+
+// optionalEnvLines returns the optional-setting blocks of each fc3 resource of s.yaml, checking their
+// form: the entry they emit is indented like the comment, so it lands in environmentVariables.
+func optionalEnvLines(t testing.TB) map[string][]optionalLine {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := varParams(t)
+	out := map[string][]optionalLine{}
+	resource := ""
+	for i, line := range strings.Split(string(b), "\n") {
+		if m := regexp.MustCompile(`^  ([a-z][a-z0-9_-]*):$`).FindStringSubmatch(line); m != nil {
+			resource = m[1]
+		}
+		if !strings.Contains(line, "{{") {
+			continue
+		}
+		trimmed := strings.TrimSpace(line)
+		if !strings.HasPrefix(trimmed, "#") {
+			continue // placeholders in values: TestSYAMLStatic
+		}
+		m := optionalLineRE.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("s.yaml:%d: art-template syntax in a comment (the console renders comments too): %q", i+1, line)
+			continue
+		}
+		l := optionalLine{env: m[4], param: m[2], varName: m[5]}
+		if m[1] != m[3] {
+			t.Errorf("s.yaml:%d: the emitted entry is indented %d, the comment %d", i+1, len(m[3]), len(m[1]))
+		}
+		if vp[l.varName] != l.param {
+			t.Errorf("s.yaml:%d: emits ${vars.%s} under {{if %s}}, but that var holds the parameter %q", i+1, l.varName, l.param, vp[l.varName])
+		}
+		if paramOfEnv[l.env] != l.param {
+			t.Errorf("s.yaml:%d: %s is fed by parameter %q, not %q", i+1, l.env, paramOfEnv[l.env], l.param)
+		}
+		out[resource] = append(out[resource], l)
+	}
+	return out
+}
+
+// fcNameRE is an FC 3.0 function name: 1-64 characters (CreateFunction API).
+var fcNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$`)
 
 // checkRendered checks a previewed s.yaml against the parameters it was rendered with.
 func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
@@ -653,6 +817,9 @@ func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
 				t.Errorf("%s: route %s twice", name, path)
 			}
 			got[path], _ = rt["functionName"].(string)
+			// Row 3 of issue 14: a route without methods may refuse OPTIONS on the custom domain
+			// (devsapp/fc#997), so every route lists at least GET, POST and OPTIONS.
+			checkMethods(t, name+" route "+path, domainRoutes[path], rt["methods"])
 		}
 		want := map[string]string{}
 		for path, fn := range domainRoutes {
@@ -683,6 +850,10 @@ func fc3TopLevelProps(t testing.TB) map[string]bool {
 	return out
 }
 
+// checkEnv: each function gets exactly the settings it reads that have a value (row 7 of issue 14: no
+// empty values; an unset setting is omitted and config applies its documented default). A setting fed by
+// a form field carries the answer, and is absent when the answer is empty; a fixed one is absent or its
+// documented default.
 func checkEnv(t *testing.T, fn string, props map[string]any, params map[string]string) {
 	env, ok := props["environmentVariables"].(map[string]any)
 	if !ok {
@@ -690,24 +861,28 @@ func checkEnv(t *testing.T, fn string, props map[string]any, params map[string]s
 	}
 	want := settingsFor(fn)
 	for name, s := range want {
-		v, ok := env[name]
-		if !ok {
-			t.Errorf("env %s (read by %s) is not set", name, fn)
-			continue
-		}
+		v, set := env[name]
 		str, _ := v.(string)
-		if s.Required && str == "" {
-			t.Errorf("env %s is required but empty", name)
-		}
-		if p, ok := paramOfEnv[name]; ok {
+		p, fed := paramOfEnv[name]
+		switch {
+		case fed && params[p] != "":
 			if str != params[p] {
-				t.Errorf("env %s = %q, want the %s parameter %q", name, str, p, params[p])
+				t.Errorf("env %s = %q (set: %v), want the %s parameter %q", name, str, set, p, params[p])
 			}
-		} else if str != "" && str != s.Default {
-			t.Errorf("env %s = %q is fixed in s.yaml; want empty or its documented default %q", name, str, s.Default)
+		case fed:
+			if set {
+				t.Errorf("env %s = %q is sent although the %s field is empty; omit it", name, str, p)
+			}
+		case s.Required && !set:
+			t.Errorf("env %s (required by %s) is not set", name, fn)
+		case set && str != s.Default:
+			t.Errorf("env %s = %q is fixed in s.yaml; want it omitted or its documented default %q", name, str, s.Default)
 		}
 	}
-	for name := range env {
+	for name, v := range env {
+		if str, _ := v.(string); str == "" {
+			t.Errorf("env %s is empty: omit unset settings instead", name)
+		}
 		if _, ok := want[name]; !ok {
 			t.Errorf("env %s is set but %s reads no such setting", name, fn)
 		}
@@ -730,9 +905,24 @@ func checkTrigger(t *testing.T, fn string, props map[string]any) {
 	if cfg["authType"] != "anonymous" {
 		t.Errorf("authType = %v, want anonymous by default", cfg["authType"])
 	}
+	checkMethods(t, "trigger", fn, cfg["methods"])
+}
+
+// checkMethods: a trigger or custom-domain route lists its methods explicitly (row 3 of issue 14: a
+// route without methods may refuse OPTIONS on the custom domain, devsapp/fc#997): GET, POST and
+// OPTIONS (the CORS preflight) for the functions browsers call; POST for fn callback, which only OSS
+// calls, server to server.
+func checkMethods(t *testing.T, what, fn string, v any) {
+	t.Helper()
+	list, ok := v.([]any)
+	if !ok {
+		t.Errorf("%s: no methods list (%v)", what, v)
+		return
+	}
 	methods := map[string]bool{}
-	for _, m := range cfg["methods"].([]any) {
-		methods[m.(string)] = true
+	for _, m := range list {
+		s, _ := m.(string)
+		methods[s] = true
 	}
 	want := []string{"GET", "POST", "OPTIONS"}
 	if fn == "callback" {
@@ -740,14 +930,15 @@ func checkTrigger(t *testing.T, fn string, props map[string]any) {
 	}
 	for _, m := range want {
 		if !methods[m] {
-			t.Errorf("trigger methods lack %s", m)
+			t.Errorf("%s: methods %v lack %s", what, list, m)
 		}
 	}
 }
 
 var preDeployKey = regexp.MustCompile(`^pre-(deploy|\$\{regex\('([a-z]+\|)*deploy(\|[a-z]+)*'\)\})$`)
 
-// checkActions: the function is built before it is deployed, from the project root.
+// checkActions: the function is built (or its shipped binary checked) before it is deployed, from the
+// project root. scripts/publish's test runs the step without Go.
 func checkActions(t *testing.T, fn string, res map[string]any) {
 	actions, _ := res["actions"].(map[string]any)
 	found := false
@@ -758,7 +949,7 @@ func checkActions(t *testing.T, fn string, res map[string]any) {
 		steps, _ := v.([]any)
 		for _, s := range steps {
 			step, _ := s.(map[string]any)
-			if step["run"] == "go run ./scripts/build "+fn {
+			if step["run"] == "sh scripts/build/predeploy.sh "+fn {
 				found = true
 				if p, ok := step["path"]; ok && filepath.Clean(p.(string)) != "." {
 					t.Errorf("build action path %v; it must run from the project root (the directory of s.yaml)", p)
@@ -767,7 +958,7 @@ func checkActions(t *testing.T, fn string, res map[string]any) {
 		}
 	}
 	if !found {
-		t.Errorf("no pre-deploy action runs `go run ./scripts/build %s`", fn)
+		t.Errorf("no pre-deploy action runs `sh scripts/build/predeploy.sh %s`", fn)
 	}
 }
 

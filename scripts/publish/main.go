@@ -2,18 +2,22 @@
 // console's one-click deploy installs) in the layout the registry requires:
 //
 //	<out>/publish.yaml   metadata and the deployment form's parameters
-//	<out>/readme.md      README.md
+//	<out>/readme.md      scripts/publish/readme.md, the registry page (App Center tags)
 //	<out>/version.md     the Version of publish.yaml
 //	<out>/src/           the project itself, with src/s.yaml the template the form fills in
 //
-// src/ holds the files git tracks (no build output, node_modules or local data), so the console can
-// build each function with `go run ./scripts/build <name>` from src/. Then, from <out>:
-// `s registry login` and `s registry publish`.
+// src/ holds the files git tracks (no node_modules or local data) and every function built for
+// linux/amd64 (functions/<name>/dist/main, reproducible: -trimpath, no VCS stamp) with a manifest of the
+// hashes it was built from (functions/<name>/build.sha256). The console's pre-deploy step,
+// scripts/build/predeploy.sh, then finds each binary current and builds nothing, so a one-click deploy
+// needs no Go (the Serverless Application Center offers Go 1.18-1.21 only; help.aliyun.com document
+// 2703085). Then, from <out>: `s registry login` and `s registry publish`.
 //
 //	go run ./scripts/publish -o /tmp/fc-oss-upload-registry
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -33,7 +37,7 @@ func main() {
 		var root string
 		if root, err = fcbuild.FindRoot(wd); err == nil {
 			var n int
-			if n, err = Assemble(root, *out); err == nil {
+			if n, err = Assemble(context.Background(), root, *out); err == nil {
 				fmt.Printf("registry package in %s (%d files under src/); publish with: cd %s && s registry publish\n", *out, n, *out)
 				return
 			}

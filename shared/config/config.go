@@ -28,6 +28,10 @@ type Config struct {
 	STSNetwork  string // "" or "vpc"
 	STSDuration time.Duration
 
+	// STSFunctionRoleARN is the role attached to the sts function ("" = not given); only the message
+	// that says how to fix a refused AssumeRole uses it.
+	STSFunctionRoleARN string
+
 	CORSOrigins   []string
 	DemoAliOSSURL string
 	// Auth verifies callers' bearer JWTs (AUTH_*); nil when per-user mode is off.
@@ -117,6 +121,10 @@ func Load(function string, getenv func(string) string) (Config, error) {
 	c.STSRoleARN = l.str("OSS_STS_ROLE_ARN")
 	if c.STSRoleARN != "" && !roleRE.MatchString(c.STSRoleARN) {
 		l.fail("OSS_STS_ROLE_ARN", "%q is not a role ARN like acs:ram::1234567890123456:role/oss-upload", c.STSRoleARN)
+	}
+	c.STSFunctionRoleARN = l.str("OSS_STS_FUNCTION_ROLE_ARN")
+	if c.STSFunctionRoleARN != "" && !roleRE.MatchString(c.STSFunctionRoleARN) {
+		l.fail("OSS_STS_FUNCTION_ROLE_ARN", "%q is not a role ARN like acs:ram::1234567890123456:role/fc-oss-upload-sts", c.STSFunctionRoleARN)
 	}
 	c.STSEndpoint = l.str("OSS_STS_ENDPOINT")
 	if c.STSEndpoint != "" {

@@ -44,11 +44,12 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := Load(FunctionSTS, env(map[string]string{
 		"OSS_REGION": "Hangzhou", "OSS_UPLOAD_DIR": "../x", "OSS_STS_DURATION_SECONDS": "60",
 		"CORS_ALLOWED_ORIGINS": "app.example.com", "OSS_STS_ENDPOINT": "sts", "OSS_STS_NETWORK": "intranet",
+		"OSS_STS_FUNCTION_ROLE_ARN": "fc-oss-upload-sts",
 	}))
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, name := range []string{"OSS_BUCKET", "OSS_REGION", "OSS_UPLOAD_DIR", "OSS_STS_ROLE_ARN", "OSS_STS_DURATION_SECONDS", "CORS_ALLOWED_ORIGINS", "OSS_STS_ENDPOINT", "OSS_STS_NETWORK"} {
+	for _, name := range []string{"OSS_BUCKET", "OSS_REGION", "OSS_UPLOAD_DIR", "OSS_STS_ROLE_ARN", "OSS_STS_DURATION_SECONDS", "CORS_ALLOWED_ORIGINS", "OSS_STS_ENDPOINT", "OSS_STS_NETWORK", "OSS_STS_FUNCTION_ROLE_ARN"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -56,6 +56,7 @@ var Settings = []Setting{
 	{Name: "OSS_STS_ROLE_ARN", Functions: []string{FunctionSTS}, Required: true, Doc: "RAM role to assume for upload credentials: acs:ram::<account>:role/<name>."},
 	{Name: "OSS_STS_ENDPOINT", Functions: []string{FunctionSTS}, Doc: "STS endpoint URL; empty for the regional one (sts.<region>.aliyuncs.com, or sts-vpc.<region>.aliyuncs.com with OSS_STS_NETWORK=vpc)."},
 	{Name: "OSS_STS_NETWORK", Functions: []string{FunctionSTS}, Doc: "vpc to call STS over its VPC endpoint (for functions that run in a VPC); empty for public."},
+	{Name: "OSS_STS_FUNCTION_ROLE_ARN", Functions: []string{FunctionSTS}, Doc: "ARN of the role attached to the sts function itself (s.yaml passes the same value as the function's role); used only to name it in the fix when AssumeRole is refused."},
 	{Name: "OSS_STS_DURATION_SECONDS", Functions: []string{FunctionSTS}, Default: "3600", Doc: "Lifetime of issued credentials, 900 to 43200 seconds (and at most the role's MaxSessionDuration)."},
 	{Name: "OSS_MAX_SIZE_BYTES", Functions: signers, Default: "104857600", Doc: "Largest object a POST policy or presigned URL allows, in bytes (at most 5 GiB). Presigned URLs then need the size named (it is signed as Content-Length); 0 means OSS's own 5 GiB limit and lets presigned URLs leave the size unsigned."},
 	{Name: "OSS_ALLOWED_CONTENT_TYPES", Functions: signers, Doc: "Comma-separated media types that may be uploaded (image/png,image/jpeg); empty allows any."},
