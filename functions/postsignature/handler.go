@@ -104,7 +104,9 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		return nil, upload.Unavailable("signing credentials", err)
 	}
 	exp := now.Add(rules.Expires)
-	signed, err := s.signer.SignPostPolicyV4(creds, s.cfg.Bucket, s.cfg.Region, ossauth.Policy{Expiration: exp, Conditions: conds}, now)
+	signed, err := s.signer.SignPostPolicyV4(creds, ossauth.PostPolicyV4Options{
+		Bucket: s.cfg.Bucket, Region: s.cfg.Region, Expiration: exp, Conditions: conds,
+	}, now)
 	if err != nil {
 		return nil, err
 	}

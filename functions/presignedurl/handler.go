@@ -82,7 +82,10 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	rand.Read(id[:])
 	key := upload.ObjectKey(dir, in, id, now)
 	headers, additional := putHeaders(plan)
-	req := &ossauth.Request{Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key, Header: http.Header{}}
+	req := ossauth.PresignV4Options{
+		Endpoint: s.cfg.Endpoint, Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key,
+		Region: s.cfg.Region, Expires: rules.Expires, Header: http.Header{}, AdditionalHeaders: additional,
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -99,13 +102,13 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	if err != nil {
 		return nil, upload.Unavailable("signing credentials", err)
 	}
-	q, err := s.signer.PresignV4(creds, req, ossauth.PresignV4Options{Region: s.cfg.Region, Expires: rules.Expires, AdditionalHeaders: additional}, now)
+	signedURL, err := s.signer.PresignV4(creds, req, now)
 	if err != nil {
 		return nil, err
 	}
 	exp := now.Add(rules.Expires)
 	return &presignResponse{
-		URL:        s.cfg.Endpoint.ObjectURL(s.cfg.Bucket, key) + "?" + ossauth.EncodeQuery(q),
+		URL:        signedURL,
 		Method:     http.MethodPut,
 		Headers:    headers,
 		Key:        key,

@@ -14,7 +14,7 @@ type Credentials struct {
 
 // String returns the AccessKeyID with its tail masked and no secret or token.
 func (c Credentials) String() string {
-	return "ossauth.Credentials{AccessKeyID:" + MaskID(c.AccessKeyID) + ", AccessKeySecret:[redacted], SecurityToken:[redacted]}"
+	return "ossauth.Credentials{AccessKeyID:" + maskID(c.AccessKeyID) + ", AccessKeySecret:[redacted], SecurityToken:[redacted]}"
 }
 
 // GoString is String, so %#v does not print the secret either.
@@ -22,14 +22,14 @@ func (c Credentials) GoString() string { return c.String() }
 
 // LogValue implements slog.LogValuer with the masked AccessKeyID only.
 func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("accessKeyId", MaskID(c.AccessKeyID)), slog.Bool("temporary", c.SecurityToken != ""))
+	return slog.GroupValue(slog.String("accessKeyId", maskID(c.AccessKeyID)), slog.Bool("temporary", c.SecurityToken != ""))
 }
 
 // Valid reports whether both halves of the key pair are set.
 func (c Credentials) Valid() bool { return c.AccessKeyID != "" && c.AccessKeySecret != "" }
 
-// MaskID shortens an AccessKeyID for logs: the first 4 and last 2 characters stay, the rest is *.
-func MaskID(id string) string {
+// maskID shortens an AccessKeyID for logs: the first 4 and last 2 characters stay, the rest is *.
+func maskID(id string) string {
 	if len(id) <= 8 {
 		return "****"
 	}

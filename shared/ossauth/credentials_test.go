@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestCredentialsNeverPrintSecrets(t *testing.T) {
@@ -19,10 +18,4 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 			t.Errorf("leaked: %s", s)
 		}
 	}
-}
-
-func ExampleCredential() {
-	t := time.Date(2026, 11, 23, 23, 59, 59, 0, time.FixedZone("CST", 8*3600))
-	fmt.Println(Credential("LTAI5tExample", t, "oss-cn-hangzhou"))
-	// Output: LTAI5tExample/20261123/cn-hangzhou/oss/aliyun_v4_request
 }

@@ -48,7 +48,7 @@ func TestPresignV4MatchesSDKv2(t *testing.T) {
 				t.Fatal(err)
 			}
 			sdk := u.Query()
-			now, err := time.Parse(DateFormatV4, sdk.Get("x-oss-date"))
+			now, err := time.Parse(dateFormatV4, sdk.Get("x-oss-date"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,27 +57,25 @@ func TestPresignV4MatchesSDKv2(t *testing.T) {
 			for k, v := range res.SignedHeaders {
 				h.Set(k, v)
 			}
-			ours, err := PresignV4(creds, &Request{Method: "PUT", Bucket: "examplebucket", Key: key, Header: h},
-				PresignV4Options{Region: "cn-hangzhou", Expires: time.Duration(secs) * time.Second}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ep, _ := ParseEndpoint("", "examplebucket", "cn-hangzhou")
+			ourURL, ours := presignQuery(t, new(Signer), creds, PresignV4Options{Endpoint: ep, Method: "PUT", Bucket: "examplebucket", Key: key,
+				Region: "cn-hangzhou", Expires: time.Duration(secs) * time.Second, Header: h}, now)
 			for _, p := range []string{"x-oss-credential", "x-oss-security-token", "x-oss-signature-version", "x-oss-signature"} {
 				if ours.Get(p) != sdk.Get(p) {
 					t.Errorf("key %q token %v: %s = %q, SDK v2 has %q", key, token != "", p, ours.Get(p), sdk.Get(p))
 				}
 			}
-			// The SDK's URL path is the key with '/' kept, as ours.
-			if want := "/" + EscapePath(key); u.EscapedPath() != want {
-				t.Errorf("SDK path %q, ours %q", u.EscapedPath(), want)
+			// The same URL, but for the order of its parameters.
+			if u.Scheme+"://"+u.Host+u.EscapedPath() != ourURL.Scheme+"://"+ourURL.Host+ourURL.EscapedPath() || len(ours) != len(sdk) {
+				t.Errorf("SDK URL %s, ours %s", u, ourURL)
 			}
 		}
 	}
 }
 
-func TestPresignMatchesSDKv1(t *testing.T) {
+func TestPresignV4MatchesSDKv1(t *testing.T) {
 	t.Parallel()
-	for _, version := range []oss1.AuthVersionType{oss1.AuthV4, oss1.AuthV1} {
+	for _, version := range []oss1.AuthVersionType{oss1.AuthV4} {
 		for _, token := range []string{"", "CAIS-token/+="} {
 			for _, key := range diffKeys {
 				creds := diffCreds(token)
@@ -103,28 +101,15 @@ func TestPresignMatchesSDKv1(t *testing.T) {
 				}
 				sdk := u.Query()
 				h := http.Header{"Content-Type": {"image/png"}}
-				req := &Request{Method: "PUT", Bucket: "examplebucket", Key: key, Header: h}
-				var ours url.Values
-				var params []string
-				if version == oss1.AuthV4 {
-					now, err := time.Parse(DateFormatV4, sdk.Get("x-oss-date"))
-					if err != nil {
-						t.Fatal(err)
-					}
-					secs, _ := strconv.Atoi(sdk.Get("x-oss-expires"))
-					ours, err = PresignV4(creds, req, PresignV4Options{Region: "cn-hangzhou", Expires: time.Duration(secs) * time.Second}, now)
-					if err != nil {
-						t.Fatal(err)
-					}
-					params = []string{"x-oss-credential", "x-oss-security-token", "x-oss-signature"}
-				} else {
-					exp, _ := strconv.ParseInt(sdk.Get("Expires"), 10, 64)
-					ours, err = PresignV1(creds, req, time.Unix(exp, 0))
-					if err != nil {
-						t.Fatal(err)
-					}
-					params = []string{"OSSAccessKeyId", "security-token", "Signature"}
+				now, err := time.Parse(dateFormatV4, sdk.Get("x-oss-date"))
+				if err != nil {
+					t.Fatal(err)
 				}
+				secs, _ := strconv.Atoi(sdk.Get("x-oss-expires"))
+				ep, _ := ParseEndpoint("", "examplebucket", "cn-hangzhou")
+				_, ours := presignQuery(t, new(Signer), creds, PresignV4Options{Endpoint: ep, Method: "PUT", Bucket: "examplebucket", Key: key,
+					Region: "cn-hangzhou", Expires: time.Duration(secs) * time.Second, Header: h}, now)
+				params := []string{"x-oss-credential", "x-oss-security-token", "x-oss-signature"}
 				for _, p := range params {
 					if ours.Get(p) != sdk.Get(p) {
 						t.Errorf("%v key %q token %v: %s = %q, SDK v1 has %q", version, key, token != "", p, ours.Get(p), sdk.Get(p))

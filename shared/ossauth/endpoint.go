@@ -65,18 +65,39 @@ func ParseEndpoint(raw, bucket, region string) (Endpoint, error) {
 
 // BucketURL returns the URL a PostObject form is sent to (the bucket's root).
 func (e Endpoint) BucketURL(bucket string) string {
-	switch e.Addressing {
-	case PathStyle:
-		return e.Scheme + "://" + e.Host + "/" + bucket
-	case CNAME:
-		return e.Scheme + "://" + e.Host
-	}
-	return e.Scheme + "://" + bucket + "." + e.Host
+	var b strings.Builder
+	e.writeBucketURL(&b, bucket)
+	return b.String()
 }
 
 // ObjectURL returns the URL of an object, its key escaped with '/' kept, without a query.
 func (e Endpoint) ObjectURL(bucket, key string) string {
-	return e.BucketURL(bucket) + "/" + EscapePath(key)
+	var b strings.Builder
+	e.writeObjectURL(&b, bucket, key)
+	return b.String()
+}
+
+func (e Endpoint) writeBucketURL(b *strings.Builder, bucket string) {
+	b.WriteString(e.Scheme)
+	b.WriteString("://")
+	switch e.Addressing {
+	case PathStyle:
+		b.WriteString(e.Host)
+		b.WriteByte('/')
+		b.WriteString(bucket)
+	case CNAME:
+		b.WriteString(e.Host)
+	default:
+		b.WriteString(bucket)
+		b.WriteByte('.')
+		b.WriteString(e.Host)
+	}
+}
+
+func (e Endpoint) writeObjectURL(b *strings.Builder, bucket, key string) {
+	e.writeBucketURL(b, bucket)
+	b.WriteByte('/')
+	writeEscaped(b, key, true)
 }
 
 // BaseURL returns the endpoint without the bucket, as SDKs such as ali-oss take it.

@@ -71,15 +71,13 @@ type spec struct {
 func (s spec) build() Condition {
 	switch s.kind {
 	case "exact":
-		return Exact(s.field, s.value)
+		return exact(s.field, s.value)
 	case "eq":
 		return Eq(s.field, s.value)
 	case "starts-with":
 		return StartsWith(s.field, s.value)
 	case "in":
 		return In(s.field, s.values...)
-	case "not-in":
-		return NotIn(s.field, s.values...)
 	case "content-length-range":
 		return ContentLengthRange(s.min, s.max)
 	}
@@ -114,7 +112,7 @@ func checkCondition(t *testing.T, raw []byte, c spec) {
 		if !ok || len(a) != 3 || a[0] != c.kind || !same(a[1], "$"+c.field) || !same(a[2], c.value) {
 			t.Fatalf("%s condition %q: want [%q, %q, %q]", c.kind, raw, c.kind, "$"+c.field, c.value)
 		}
-	case "in", "not-in":
+	case "in":
 		a, ok := v.([]any)
 		if !ok || len(a) != 3 || a[0] != c.kind || !same(a[1], "$"+c.field) {
 			t.Fatalf("%s condition %q", c.kind, raw)
@@ -164,7 +162,6 @@ func FuzzPolicy(f *testing.F) {
 			{kind: "eq", field: field, value: value},
 			{kind: "starts-with", field: field, value: value},
 			{kind: "in", field: field, values: []string{value, other}},
-			{kind: "not-in", field: field, values: []string{other}},
 			{kind: "in", field: field},
 			{kind: "content-length-range", min: lo, max: hi},
 			// The exact conditions SignPostPolicyV4 adds, with a caller's value.
@@ -173,12 +170,12 @@ func FuzzPolicy(f *testing.F) {
 		}
 		conds := build(specs)
 		exp := time.Unix(1767312000, 123e6)
-		doc, err := Policy{Expiration: exp, Conditions: conds}.MarshalJSON()
+		doc, err := policyJSON(exp, nil, conds)
 		if err != nil {
 			t.Fatal(err)
 		}
 		gotExp, raw := decodeConditions(t, doc)
-		if gotExp != exp.UTC().Format(PolicyTimeFormat) {
+		if gotExp != exp.UTC().Format(policyTimeFormat) {
 			t.Fatalf("expiration %q", gotExp)
 		}
 		if len(raw) != len(conds) {
@@ -213,8 +210,9 @@ func FuzzSignPostPolicyV4(f *testing.F) {
 			{kind: "content-length-range", min: 0, max: 1 << 20},
 			{kind: "in", field: "content-type", values: []string{key, bucket}},
 		}
-		p := Policy{Expiration: now.Add(time.Duration(ttl%(1<<31)) * time.Second), Conditions: build(mine)}
-		out, err := SignPostPolicyV4(creds, bucket, region, p, now)
+		p := PostPolicyV4Options{Bucket: bucket, Region: region, Expiration: now.Add(time.Duration(ttl%(1<<31)) * time.Second), Conditions: build(mine)}
+		var s Signer
+		out, err := s.SignPostPolicyV4(creds, p, now)
 		if err != nil {
 			if region == "" || !p.Expiration.After(now) || p.Expiration.Sub(now) > MaxPresignExpiry {
 				return
@@ -225,8 +223,8 @@ func FuzzSignPostPolicyV4(f *testing.F) {
 			t.Fatalf("SignPostPolicyV4 signed region %q expiration %v at %v", region, p.Expiration, now)
 		}
 		doc, err := base64.StdEncoding.DecodeString(out.Policy)
-		if err != nil || !bytes.Equal(doc, out.JSON) {
-			t.Fatalf("policy field is not base64 of the document: %v", err)
+		if err != nil {
+			t.Fatalf("policy field is not base64: %v", err)
 		}
 		_, raw := decodeConditions(t, doc)
 		want := []spec{
@@ -248,7 +246,7 @@ func FuzzSignPostPolicyV4(f *testing.F) {
 		if sig, err := hex.DecodeString(out.Signature); err != nil || len(sig) != 32 {
 			t.Fatalf("signature %q", out.Signature)
 		}
-		if out.Signature != SignWithKey(SigningKey(creds.AccessKeySecret, now, region), out.Policy) {
+		if out.Signature != hex.EncodeToString(hmacRef(referenceSigningKey(creds.AccessKeySecret, now, region), out.Policy)) {
 			t.Fatal("signature does not verify")
 		}
 		if out.SecurityToken != token || out.SignatureVersion != AlgorithmV4 {

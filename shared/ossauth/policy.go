@@ -2,6 +2,7 @@ package ossauth
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +12,7 @@ import (
 // Condition is one condition of a PostObject policy. It is built only by the constructors below and
 // marshalled by encoding/json, so a value can never add a condition of its own.
 type Condition struct {
-	kind   string // "exact", "eq", "starts-with", "in", "not-in", "content-length-range"
+	kind   string // "exact", "eq", "starts-with", "in", "content-length-range"
 	field  string
 	value  string
 	values []string
@@ -19,8 +20,9 @@ type Condition struct {
 	max    int64
 }
 
-// Exact is {"field":"value"}: the form field must equal value.
-func Exact(field, value string) Condition {
+// exact is {"field":"value"}: the form field must equal value. OSS requires this form for the
+// conditions a V4 policy starts with.
+func exact(field, value string) Condition {
 	return Condition{kind: "exact", field: field, value: value}
 }
 
@@ -37,11 +39,6 @@ func In(field string, values ...string) Condition {
 	return Condition{kind: "in", field: field, values: append([]string(nil), values...)}
 }
 
-// NotIn is ["not-in","$field",[values...]]: the form field must be none of values.
-func NotIn(field string, values ...string) Condition {
-	return Condition{kind: "not-in", field: field, values: append([]string(nil), values...)}
-}
-
 // ContentLengthRange is ["content-length-range",min,max]: the file must be min..max bytes.
 func ContentLengthRange(min, max int64) Condition {
 	return Condition{kind: "content-length-range", min: min, max: max}
@@ -53,130 +50,69 @@ func (c Condition) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return marshal(v, 64+len(c.field)+len(c.value))
+	return marshal(v)
 }
 
 // jsonValue returns the typed value whose encoding/json encoding is the condition.
 func (c Condition) jsonValue() (any, error) {
 	switch c.kind {
 	case "exact":
-		switch c.field {
-		case "bucket":
-			return exactBucket{c.value}, nil
-		case "x-oss-signature-version":
-			return exactSignatureVersion{c.value}, nil
-		case "x-oss-credential":
-			return exactCredential{c.value}, nil
-		case "x-oss-date":
-			return exactDate{c.value}, nil
-		case "x-oss-security-token":
-			return exactSecurityToken{c.value}, nil
-		}
 		return map[string]string{c.field: c.value}, nil
 	case "eq", "starts-with":
-		return [3]string{c.kind, dollar(c.field), c.value}, nil
-	case "in", "not-in":
+		return [3]string{c.kind, "$" + c.field, c.value}, nil
+	case "in":
 		vs := c.values
 		if vs == nil {
 			vs = []string{}
 		}
-		return [3]any{c.kind, dollar(c.field), vs}, nil
+		return [3]any{c.kind, "$" + c.field, vs}, nil
 	case "content-length-range":
 		return [3]any{c.kind, c.min, c.max}, nil
 	}
 	return nil, fmt.Errorf("ossauth: empty policy condition")
 }
 
-// dollar returns "$"+field, without allocating for the fields handlers use.
-func dollar(field string) string {
-	switch field {
-	case "key":
-		return "$key"
-	case "content-type":
-		return "$content-type"
-	case "x-oss-forbid-overwrite":
-		return "$x-oss-forbid-overwrite"
-	}
-	return "$" + field
-}
-
-// The exact conditions every V4 policy has, as structs: encoding/json writes {"bucket":"…"} for
-// exactBucket as it does for map[string]string{"bucket": …}, without a map to build and sort.
-type (
-	exactBucket struct {
-		V string `json:"bucket"`
-	}
-	exactSignatureVersion struct {
-		V string `json:"x-oss-signature-version"`
-	}
-	exactCredential struct {
-		V string `json:"x-oss-credential"`
-	}
-	exactDate struct {
-		V string `json:"x-oss-date"`
-	}
-	exactSecurityToken struct {
-		V string `json:"x-oss-security-token"`
-	}
-)
-
-// marshal encodes v as JSON without HTML escaping (OSS reads the JSON, not a browser). sizeHint is
-// the expected length.
-func marshal(v any, sizeHint int) ([]byte, error) {
+// marshal encodes v as JSON without HTML escaping, as JSON.stringify does in the browsers and
+// ali-oss (OSS reads the JSON, not a browser).
+func marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
-	b.Grow(sizeHint + 1)
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// Policy is a PostObject policy document.
-type Policy struct {
-	// Expiration is when the policy stops authorising uploads. Required.
+// policyTimeFormat is the layout of a policy's expiration (ISO 8601 UTC with milliseconds).
+const policyTimeFormat = "2006-01-02T15:04:05.000Z"
+
+// policyJSON encodes {"expiration":"…","conditions":[…]} with the conditions lead in front of
+// conds, in one pass of encoding/json over typed values: every string in it, user input included,
+// is a JSON string written by encoding/json, so none can add or change a condition.
+func policyJSON(expiration time.Time, lead, conds []Condition) ([]byte, error) {
+	doc := struct {
+		Expiration string      `json:"expiration"`
+		Conditions []Condition `json:"conditions"`
+	}{
+		Expiration: expiration.UTC().Format(policyTimeFormat),
+		Conditions: append(append(make([]Condition, 0, len(lead)+len(conds)), lead...), conds...),
+	}
+	return marshal(doc)
+}
+
+// PostPolicyV4Options is what a V4 PostObject policy authorises.
+type PostPolicyV4Options struct {
+	// Bucket is the bucket uploads go to. Required.
+	Bucket string
+	// Region is the bucket's region ("cn-hangzhou"; "oss-cn-hangzhou" is accepted). Required.
+	Region string
+	// Expiration is when the policy stops authorising uploads: after now, at most 7 days later.
+	// Required.
 	Expiration time.Time
-	// Conditions every upload must satisfy.
+	// Conditions every upload must satisfy, besides the ones SignPostPolicyV4 adds. Optional, but
+	// a policy without a key condition lets the form name any object.
 	Conditions []Condition
-}
-
-// PolicyTimeFormat is the layout of a policy's expiration (ISO 8601 UTC with milliseconds).
-const PolicyTimeFormat = "2006-01-02T15:04:05.000Z"
-
-// MarshalJSON encodes {"expiration":"…","conditions":[…]}.
-func (p Policy) MarshalJSON() ([]byte, error) { return p.marshal(nil) }
-
-// policyDocument is the typed value encoding/json turns into a policy.
-type policyDocument struct {
-	Expiration string `json:"expiration"`
-	Conditions []any  `json:"conditions"`
-}
-
-// marshal encodes the policy with the conditions lead in front of p.Conditions, in one pass of
-// encoding/json over typed values: every string in it, user input included, is a JSON string
-// written by encoding/json, so none can add or change a condition.
-func (p Policy) marshal(lead []Condition) ([]byte, error) {
-	var exp [32]byte
-	doc := policyDocument{
-		Expiration: string(p.Expiration.UTC().AppendFormat(exp[:0], PolicyTimeFormat)),
-		Conditions: make([]any, 0, len(lead)+len(p.Conditions)),
-	}
-	size := 64
-	for _, conds := range [2][]Condition{lead, p.Conditions} {
-		for _, c := range conds {
-			v, err := c.jsonValue()
-			if err != nil {
-				return nil, err
-			}
-			doc.Conditions = append(doc.Conditions, v)
-			size += 32 + len(c.field) + len(c.value)
-			for _, s := range c.values {
-				size += 3 + len(s)
-			}
-		}
-	}
-	return marshal(&doc, size)
 }
 
 // PostPolicyV4 is what a browser form needs to upload with a V4-signed policy: each field is sent
@@ -188,53 +124,48 @@ type PostPolicyV4 struct {
 	Date             string // "x-oss-date": signing time, yyyymmddTHHMMSSZ
 	Signature        string // "x-oss-signature": hex HMAC-SHA256 of Policy under the V4 signing key
 	SecurityToken    string // "x-oss-security-token": present with temporary credentials
-	JSON             []byte // the policy document as signed (for tests and debugging; never log it)
 }
 
 // ErrPolicyExpiration is returned for an expiration that is not in (now, now+7 days].
 var ErrPolicyExpiration = errors.New("ossauth: policy expiration must be after now and at most 7 days ahead")
 
-// SignPostPolicyV4 signs p for a PostObject to bucket in region at time now. It adds the conditions
-// OSS requires of a V4 policy (bucket, x-oss-signature-version, x-oss-credential, x-oss-date and, for
-// temporary credentials, x-oss-security-token) in front of p.Conditions. The result authorises
-// uploads that satisfy every condition until p.Expiration (and while the credentials live).
-func SignPostPolicyV4(creds Credentials, bucket, region string, p Policy, now time.Time) (PostPolicyV4, error) {
-	return signPostPolicyV4(nil, creds, bucket, region, p, now)
-}
-
-func signPostPolicyV4(s *Signer, creds Credentials, bucket, region string, p Policy, now time.Time) (PostPolicyV4, error) {
+// SignPostPolicyV4 signs a PostObject policy at time now. It adds the conditions OSS requires of a
+// V4 policy (bucket, x-oss-signature-version, x-oss-credential, x-oss-date and, for temporary
+// credentials, x-oss-security-token) in front of opts.Conditions
+// (https://help.aliyun.com/zh/oss/developer-reference/signature-version-4-recommend). The result
+// authorises uploads to opts.Bucket that satisfy every condition until opts.Expiration (and while
+// the credentials live).
+func (s *Signer) SignPostPolicyV4(creds Credentials, opts PostPolicyV4Options, now time.Time) (PostPolicyV4, error) {
 	if !creds.Valid() {
 		return PostPolicyV4{}, ErrNoCredential
 	}
-	if region == "" {
+	if opts.Region == "" {
 		return PostPolicyV4{}, ErrNoRegion
 	}
-	if !p.Expiration.After(now) || p.Expiration.Sub(now) > MaxPresignExpiry {
+	if !opts.Expiration.After(now) || opts.Expiration.Sub(now) > MaxPresignExpiry {
 		return PostPolicyV4{}, ErrPolicyExpiration
 	}
-	var buf [160]byte
-	out := PostPolicyV4{SignatureVersion: AlgorithmV4, SecurityToken: creds.SecurityToken}
-	// One statement each: buf is reused, and conversions are not ordered with the calls of one
-	// expression.
-	out.Credential = string(appendCredential(buf[:0], creds.AccessKeyID, now, region))
-	out.Date = string(appendDateV4(buf[:0], now))
-	lead := [5]Condition{
-		Exact("bucket", bucket),
-		Exact("x-oss-signature-version", out.SignatureVersion),
-		Exact("x-oss-credential", out.Credential),
-		Exact("x-oss-date", out.Date),
+	out := PostPolicyV4{
+		SignatureVersion: AlgorithmV4,
+		Credential:       creds.AccessKeyID + "/" + scope(now, opts.Region),
+		Date:             now.UTC().Format(dateFormatV4),
+		SecurityToken:    creds.SecurityToken,
 	}
-	n := 4
+	lead := []Condition{
+		exact("bucket", opts.Bucket),
+		exact("x-oss-signature-version", out.SignatureVersion),
+		exact("x-oss-credential", out.Credential),
+		exact("x-oss-date", out.Date),
+	}
 	if creds.SecurityToken != "" {
-		lead[4] = Exact("x-oss-security-token", creds.SecurityToken)
-		n++
+		lead = append(lead, exact("x-oss-security-token", creds.SecurityToken))
 	}
-	doc, err := p.marshal(lead[:n])
+	doc, err := policyJSON(opts.Expiration, lead, opts.Conditions)
 	if err != nil {
 		return PostPolicyV4{}, err
 	}
-	out.JSON = doc
-	key := s.signingKey(creds.AccessKeySecret, now, region)
-	out.Policy, out.Signature = signBase64(key[:], doc)
+	key, _ := s.signingKey(creds, now, opts.Region)
+	out.Policy = base64.StdEncoding.EncodeToString(doc)
+	out.Signature = signature(key, out.Policy)
 	return out, nil
 }
