@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"reflect"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -183,11 +182,6 @@ func FuzzPolicy(f *testing.F) {
 		}
 		for i, c := range specs {
 			checkCondition(t, raw[i], c)
-		}
-		// A Condition marshalled alone is the same text as inside the policy.
-		one, err := json.Marshal(conds[1])
-		if err != nil || !reflect.DeepEqual(decodeAny(t, one), decodeAny(t, raw[1])) {
-			t.Fatalf("condition alone %q vs in policy %q (%v)", one, raw[1], err)
 		}
 	})
 }

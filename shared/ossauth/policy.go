@@ -2,7 +2,9 @@ package ossauth
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,15 +46,6 @@ func ContentLengthRange(min, max int64) Condition {
 	return Condition{kind: "content-length-range", min: min, max: max}
 }
 
-// MarshalJSON encodes the condition in the policy's array or object form.
-func (c Condition) MarshalJSON() ([]byte, error) {
-	v, err := c.jsonValue()
-	if err != nil {
-		return nil, err
-	}
-	return marshal(v)
-}
-
 // jsonValue returns the typed value whose encoding/json encoding is the condition.
 func (c Condition) jsonValue() (any, error) {
 	switch c.kind {
@@ -72,18 +65,6 @@ func (c Condition) jsonValue() (any, error) {
 	return nil, fmt.Errorf("ossauth: empty policy condition")
 }
 
-// marshal encodes v as JSON without HTML escaping, as JSON.stringify does in the browsers and
-// ali-oss (OSS reads the JSON, not a browser).
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
 // policyTimeFormat is the layout of a policy's expiration (ISO 8601 UTC with milliseconds).
 const policyTimeFormat = "2006-01-02T15:04:05.000Z"
 
@@ -92,13 +73,28 @@ const policyTimeFormat = "2006-01-02T15:04:05.000Z"
 // is a JSON string written by encoding/json, so none can add or change a condition.
 func policyJSON(expiration time.Time, lead, conds []Condition) ([]byte, error) {
 	doc := struct {
-		Expiration string      `json:"expiration"`
-		Conditions []Condition `json:"conditions"`
+		Expiration string `json:"expiration"`
+		Conditions []any  `json:"conditions"`
 	}{
 		Expiration: expiration.UTC().Format(policyTimeFormat),
-		Conditions: append(append(make([]Condition, 0, len(lead)+len(conds)), lead...), conds...),
+		Conditions: make([]any, 0, len(lead)+len(conds)),
 	}
-	return marshal(doc)
+	for _, list := range [2][]Condition{lead, conds} {
+		for _, c := range list {
+			v, err := c.jsonValue()
+			if err != nil {
+				return nil, err
+			}
+			doc.Conditions = append(doc.Conditions, v)
+		}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as JSON.stringify in browsers and ali-oss: OSS reads JSON, not HTML
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // PostPolicyV4Options is what a V4 PostObject policy authorises.
@@ -164,8 +160,9 @@ func (s *Signer) SignPostPolicyV4(creds Credentials, opts PostPolicyV4Options, n
 	if err != nil {
 		return PostPolicyV4{}, err
 	}
-	key, _ := s.signingKey(creds, now, opts.Region)
-	out.Policy = base64.StdEncoding.EncodeToString(doc)
-	out.Signature = signature(key, out.Policy)
+	encoded := make([]byte, base64.StdEncoding.EncodedLen(len(doc)), base64.StdEncoding.EncodedLen(len(doc))+sha256.Size)
+	base64.StdEncoding.Encode(encoded, doc)
+	sum := s.signingKey(creds, now, opts.Region).sign(encoded[len(encoded):], encoded)
+	out.Policy, out.Signature = string(encoded), hex.EncodeToString(sum)
 	return out, nil
 }

@@ -1,6 +1,8 @@
 package ossauth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -65,40 +67,50 @@ func (s *Signer) PresignV4(creds Credentials, opts PresignV4Options, now time.Ti
 	if opts.Bucket == "" || opts.Method == "" || opts.Endpoint.Host == "" {
 		return "", errors.New("ossauth: presign needs an endpoint, a method and a bucket")
 	}
-	key, token := s.signingKey(creds, now, opts.Region)
+	k := s.signingKey(creds, now, opts.Region)
 	add := additionalHeaders(opts.AdditionalHeaders, opts.Header)
 
-	pairs := queryPairs(opts.Query)
+	var arr [16]queryPair
+	pairs := appendQueryPairs(arr[:0], opts.Query)
+	date := now.UTC().Format(dateFormatV4)
 	pairs = append(pairs,
 		queryPair{"x-oss-signature-version", AlgorithmV4},
-		queryPair{"x-oss-date", now.UTC().Format(dateFormatV4)},
+		queryPair{"x-oss-date", date},
 		queryPair{"x-oss-expires", strconv.FormatInt(secs, 10)},
-		queryPair{"x-oss-credential", escape(creds.AccessKeyID+"/"+scope(now, opts.Region), false)})
+		queryPair{"x-oss-credential", k.escapedCredential})
 	if len(add) > 0 {
 		pairs = append(pairs, queryPair{"x-oss-additional-headers", escape(strings.Join(add, ";"), false)})
 	}
 	if creds.SecurityToken != "" {
-		pairs = append(pairs, queryPair{"x-oss-security-token", token})
+		pairs = append(pairs, queryPair{"x-oss-security-token", k.escapedToken})
 	}
 	sortPairs(pairs)
+	size := len(opts.Endpoint.Scheme) + len(opts.Endpoint.Host) + len(opts.Bucket) + 3*len(opts.Key) + 90
+	for _, p := range pairs {
+		size += len(p.key) + len(p.value) + 2
+	}
 
 	var b strings.Builder
-	b.Grow(256 + 3*len(opts.Key) + len(token))
+	b.Grow(size)
 	opts.Endpoint.writeObjectURL(&b, opts.Bucket, opts.Key)
 	b.WriteByte('?')
 	start := b.Len()
 	writeQuery(&b, pairs)
-	query := b.String()[start:]
-	cr := canonicalRequest(opts.Method, opts.Bucket, opts.Key, query, opts.Header, add)
+	// One buffer for the canonical request, then the string to sign over it, then the signature.
+	buf := make([]byte, 0, size+256)
+	buf = appendCanonicalRequest(buf, opts.Method, opts.Bucket, opts.Key, b.String()[start:], opts.Header, add)
+	buf = appendStringToSign(buf[:0], buf, date, k.scope)
+	sum := k.sign(buf[len(buf):], buf)
+	var sig [2 * sha256.Size]byte
+	hex.Encode(sig[:], sum)
 	b.WriteString("&x-oss-signature=")
-	b.WriteString(signature(key, stringToSign(cr, now, opts.Region)))
+	b.Write(sig[:])
 	return b.String(), nil
 }
 
-// queryPairs returns the escaped parameters of q, without x-oss-signature (which is not signed:
-// a caller's one would not be what OSS checks), unsorted, with room for the ones PresignV4 adds.
-func queryPairs(q url.Values) []queryPair {
-	pairs := make([]queryPair, 0, len(q)+6)
+// appendQueryPairs appends the escaped parameters of q to pairs, unsorted, without
+// x-oss-signature (which is not signed: a caller's one would not be what OSS checks).
+func appendQueryPairs(pairs []queryPair, q url.Values) []queryPair {
 	for k, vs := range q {
 		if k == "x-oss-signature" {
 			continue

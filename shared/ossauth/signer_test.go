@@ -70,12 +70,15 @@ func TestSignerWarmMatchesCold(t *testing.T) {
 						if gotPost, err := warm.SignPostPolicyV4(creds, p, now); err != nil || gotPost != wantPost {
 							t.Errorf("%s: SignPostPolicyV4\n got %+v\nwant %+v (%v)", name, gotPost, wantPost, err)
 						}
-						k, tok := warm.signingKey(creds, now, region)
-						if want := referenceSigningKey(creds.AccessKeySecret, now, region); !bytes.Equal(k, want) {
-							t.Errorf("%s: signing key %x, want %x", name, k, want)
+						k := warm.signingKey(creds, now, region)
+						if want := referenceSigningKey(creds.AccessKeySecret, now, region); !bytes.Equal(k.key, want) {
+							t.Errorf("%s: signing key %x, want %x", name, k.key, want)
 						}
-						if want := referenceEscape(creds.SecurityToken); tok != want {
-							t.Errorf("%s: escaped token %q, want %q", name, tok, want)
+						if want := referenceEscape(creds.SecurityToken); k.escapedToken != want {
+							t.Errorf("%s: escaped token %q, want %q", name, k.escapedToken, want)
+						}
+						if want := referenceEscape(creds.AccessKeyID + "/" + now.UTC().Format("20060102") + "/" + strings.TrimPrefix(region, "oss-") + "/oss/aliyun_v4_request"); k.escapedCredential != want {
+							t.Errorf("%s: escaped credential %q, want %q", name, k.escapedCredential, want)
 						}
 					}
 				}
@@ -126,8 +129,7 @@ func TestSignerCacheIsBounded(t *testing.T) {
 	s := Signer{MaxKeys: 4}
 	day1, day2 := benchNow, benchNow.Add(24*time.Hour)
 	key := func(secret string, day time.Time) []byte {
-		k, _ := s.signingKey(Credentials{AccessKeyID: "ak", AccessKeySecret: secret}, day, "cn-hangzhou")
-		return k
+		return s.signingKey(Credentials{AccessKeyID: "ak", AccessKeySecret: secret}, day, "cn-hangzhou").key
 	}
 	for i := range 3 {
 		key(fmt.Sprint("old", i), day1)

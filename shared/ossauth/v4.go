@@ -48,15 +48,16 @@ func deriveKey(secret string, t time.Time, region string) []byte {
 	return hmacSHA256(k, terminator)
 }
 
-// stringToSign is the V4 string to sign of a canonical request signed at t in region.
-func stringToSign(canonicalRequest string, t time.Time, region string) string {
-	sum := sha256.Sum256([]byte(canonicalRequest))
-	return AlgorithmV4 + "\n" + t.UTC().Format(dateFormatV4) + "\n" + scope(t, region) + "\n" + hex.EncodeToString(sum[:])
-}
-
-// signature is the lower-case hex HMAC-SHA256 of stringToSign under a signing key.
-func signature(key []byte, stringToSign string) string {
-	return hex.EncodeToString(hmacSHA256(key, stringToSign))
+// appendStringToSign appends to b the V4 string to sign of a canonical request signed at date
+// (yyyymmddTHHMMSSZ) in scope. b may share canonicalRequest's array: it is hashed first.
+func appendStringToSign(b, canonicalRequest []byte, date, scope string) []byte {
+	sum := sha256.Sum256(canonicalRequest)
+	b = append(b, AlgorithmV4+"\n"...)
+	b = append(b, date...)
+	b = append(b, '\n')
+	b = append(b, scope...)
+	b = append(b, '\n')
+	return hex.AppendEncode(b, sum[:])
 }
 
 // defaultSigned reports whether a lower-case header name is always part of a V4 signature.
@@ -116,13 +117,14 @@ func writeQuery(b *strings.Builder, ps []queryPair) {
 	}
 }
 
-// canonicalRequest is the V4 canonical request: method, the escaped /bucket/key, the canonical
-// query, every default-signed or additional header (lower-cased name, trimmed values joined by
-// ','), the additional header names and the payload hash (x-oss-content-sha256 or
+// appendCanonicalRequest appends to b the V4 canonical request: method, the escaped /bucket/key,
+// the canonical query, every default-signed or additional header (lower-cased name, trimmed values
+// joined by ','), the additional header names and the payload hash (x-oss-content-sha256 or
 // UNSIGNED-PAYLOAD).
-func canonicalRequest(method, bucket, key, query string, h http.Header, additional []string) string {
+func appendCanonicalRequest(b []byte, method, bucket, key, query string, h http.Header, additional []string) []byte {
 	type header struct{ name, value string }
-	var hs []header
+	var arr [8]header
+	hs := arr[:0]
 	payload := unsignedPayload
 	for k, vs := range h {
 		k = strings.ToLower(k)
@@ -141,26 +143,29 @@ func canonicalRequest(method, bucket, key, query string, h http.Header, addition
 		}
 		return strings.Compare(a.value, b.value)
 	})
-	var b strings.Builder
-	b.WriteString(method)
-	b.WriteString("\n/")
+	b = append(b, method...)
+	b = append(b, "\n/"...)
 	if bucket != "" {
-		writeEscaped(&b, bucket, true)
-		b.WriteByte('/')
-		writeEscaped(&b, key, true)
+		b = appendEscaped(b, bucket, true)
+		b = append(b, '/')
+		b = appendEscaped(b, key, true)
 	}
-	b.WriteByte('\n')
-	b.WriteString(query)
-	b.WriteByte('\n')
+	b = append(b, '\n')
+	b = append(b, query...)
+	b = append(b, '\n')
 	for _, h := range hs {
-		b.WriteString(h.name)
-		b.WriteByte(':')
-		b.WriteString(h.value)
-		b.WriteByte('\n')
+		b = append(b, h.name...)
+		b = append(b, ':')
+		b = append(b, h.value...)
+		b = append(b, '\n')
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(additional, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payload)
-	return b.String()
+	b = append(b, '\n')
+	for i, a := range additional {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, a...)
+	}
+	b = append(b, '\n')
+	return append(b, payload...)
 }
