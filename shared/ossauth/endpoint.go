@@ -70,13 +70,6 @@ func (e Endpoint) BucketURL(bucket string) string {
 	return b.String()
 }
 
-// ObjectURL returns the URL of an object, its key escaped with '/' kept, without a query.
-func (e Endpoint) ObjectURL(bucket, key string) string {
-	var b strings.Builder
-	e.writeObjectURL(&b, bucket, key)
-	return b.String()
-}
-
 func (e Endpoint) writeBucketURL(b *strings.Builder, bucket string) {
 	b.WriteString(e.Scheme)
 	b.WriteString("://")
@@ -94,6 +87,7 @@ func (e Endpoint) writeBucketURL(b *strings.Builder, bucket string) {
 	}
 }
 
+// writeObjectURL writes the URL of an object, its key escaped with '/' kept, without a query.
 func (e Endpoint) writeObjectURL(b *strings.Builder, bucket, key string) {
 	e.writeBucketURL(b, bucket)
 	b.WriteByte('/')

@@ -56,7 +56,7 @@ func ExampleSigner_PresignV4() {
 // A POST policy for one key of at most 10 MiB, signed with the credentials, region and time of the
 // official presign vector above. No SDK test pins a V4 POST signature: the document below is the
 // format of OSS's "POST V4 signature" reference
-// (https://help.aliyun.com/zh/oss/developer-reference/signature-version-4-recommend) written by
+// (https://help.aliyun.com/en/oss/developer-reference/signature-version-4-recommend) written by
 // hand, and the signature is what ali-oss 6.23.0's signPostObjectPolicyV4 computes for it
 // (testdata/alioss_post_v4.js, as TestPostPolicyV4MatchesAliOSS runs it).
 func ExampleSigner_SignPostPolicyV4() {

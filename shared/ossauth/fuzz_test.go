@@ -223,7 +223,7 @@ func FuzzSignPostPolicyV4(f *testing.F) {
 		_, raw := decodeConditions(t, doc)
 		want := []spec{
 			{kind: "exact", field: "bucket", value: bucket},
-			{kind: "exact", field: "x-oss-signature-version", value: AlgorithmV4},
+			{kind: "exact", field: "x-oss-signature-version", value: algorithmV4},
 			{kind: "exact", field: "x-oss-credential", value: out.Credential},
 			{kind: "exact", field: "x-oss-date", value: out.Date},
 		}
@@ -243,7 +243,7 @@ func FuzzSignPostPolicyV4(f *testing.F) {
 		if out.Signature != hex.EncodeToString(hmacRef(referenceSigningKey(creds.AccessKeySecret, now, region), out.Policy)) {
 			t.Fatal("signature does not verify")
 		}
-		if out.SecurityToken != token || out.SignatureVersion != AlgorithmV4 {
+		if out.SecurityToken != token || out.SignatureVersion != algorithmV4 {
 			t.Fatalf("fields %+v", out)
 		}
 	})

@@ -58,7 +58,7 @@ func authorizeV4(creds Credentials, r ossvectors.Request, region string, additio
 	}
 	add := additionalHeaders(additional, h)
 	cr := appendCanonicalRequest(nil, r.Method, r.Bucket, r.Key, canonicalQuery(r.Values()), h, add)
-	auth := AlgorithmV4 + " Credential=" + creds.AccessKeyID + "/" + scope(now, region)
+	auth := algorithmV4 + " Credential=" + creds.AccessKeyID + "/" + scope(now, region)
 	if len(add) > 0 {
 		auth += ",AdditionalHeaders=" + strings.Join(add, ";")
 	}

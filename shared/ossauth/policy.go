@@ -128,7 +128,7 @@ var ErrPolicyExpiration = errors.New("ossauth: policy expiration must be after n
 // SignPostPolicyV4 signs a PostObject policy at time now. It adds the conditions OSS requires of a
 // V4 policy (bucket, x-oss-signature-version, x-oss-credential, x-oss-date and, for temporary
 // credentials, x-oss-security-token) in front of opts.Conditions
-// (https://help.aliyun.com/zh/oss/developer-reference/signature-version-4-recommend). The result
+// (https://help.aliyun.com/en/oss/developer-reference/signature-version-4-recommend). The result
 // authorises uploads to opts.Bucket that satisfy every condition until opts.Expiration (and while
 // the credentials live).
 func (s *Signer) SignPostPolicyV4(creds Credentials, opts PostPolicyV4Options, now time.Time) (PostPolicyV4, error) {
@@ -142,7 +142,7 @@ func (s *Signer) SignPostPolicyV4(creds Credentials, opts PostPolicyV4Options, n
 		return PostPolicyV4{}, ErrPolicyExpiration
 	}
 	out := PostPolicyV4{
-		SignatureVersion: AlgorithmV4,
+		SignatureVersion: algorithmV4,
 		Credential:       creds.AccessKeyID + "/" + scope(now, opts.Region),
 		Date:             now.UTC().Format(dateFormatV4),
 		SecurityToken:    creds.SecurityToken,

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -51,7 +50,7 @@ var (
 // signed headers of opts.Header, until now+Expires and no longer than the credentials live.
 //
 // OSS signs the query of the URL itself, sorted and escaped, without x-oss-signature
-// (https://help.aliyun.com/zh/oss/developer-reference/add-signatures-to-urls), so the URL is
+// (https://help.aliyun.com/en/oss/developer-reference/add-signatures-to-urls), so the URL is
 // written once and its query is the canonical one.
 func (s *Signer) PresignV4(creds Credentials, opts PresignV4Options, now time.Time) (string, error) {
 	if !creds.Valid() {
@@ -62,7 +61,7 @@ func (s *Signer) PresignV4(creds Credentials, opts PresignV4Options, now time.Ti
 	}
 	secs := int64(opts.Expires / time.Second)
 	if secs < 1 || opts.Expires > MaxPresignExpiry {
-		return "", fmt.Errorf("%w: got %v", ErrExpiresRange, opts.Expires)
+		return "", ErrExpiresRange
 	}
 	if opts.Bucket == "" || opts.Method == "" || opts.Endpoint.Host == "" {
 		return "", errors.New("ossauth: presign needs an endpoint, a method and a bucket")
@@ -74,7 +73,7 @@ func (s *Signer) PresignV4(creds Credentials, opts PresignV4Options, now time.Ti
 	pairs := appendQueryPairs(arr[:0], opts.Query)
 	date := now.UTC().Format(dateFormatV4)
 	pairs = append(pairs,
-		queryPair{"x-oss-signature-version", AlgorithmV4},
+		queryPair{"x-oss-signature-version", algorithmV4},
 		queryPair{"x-oss-date", date},
 		queryPair{"x-oss-expires", strconv.FormatInt(secs, 10)},
 		queryPair{"x-oss-credential", k.escapedCredential})

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// DefaultMaxKeys is how many signing keys a Signer keeps when Signer.MaxKeys is 0.
-const DefaultMaxKeys = 16
+// defaultMaxKeys is how many signing keys a Signer keeps when MaxKeys is 0.
+const defaultMaxKeys = 16
 
 // Signer signs V4 presigned URLs and POST policies and remembers the signing keys it derives: a key
 // depends only on the secret, the UTC date and the region, so one derivation (four HMAC-SHA256)
@@ -22,7 +22,7 @@ const DefaultMaxKeys = 16
 // The cache holds at most MaxKeys keys, which are as sensitive as the secrets they come from (for
 // their day and region): keys of other days than the newest are dropped first when it is full.
 type Signer struct {
-	// MaxKeys bounds the number of cached keys. Optional; 0 means DefaultMaxKeys.
+	// MaxKeys bounds the number of cached keys. Optional; 0 means 16.
 	MaxKeys int
 
 	mu   sync.Mutex
@@ -86,7 +86,7 @@ func (s *Signer) signingKey(creds Credentials, t time.Time, region string) *sign
 func (s *Signer) makeRoom(date int) {
 	limit := s.MaxKeys
 	if limit <= 0 {
-		limit = DefaultMaxKeys
+		limit = defaultMaxKeys
 	}
 	if s.keys == nil {
 		s.keys = make(map[keyID]*signingKey)

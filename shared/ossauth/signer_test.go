@@ -157,11 +157,11 @@ func TestSignerCacheIsBounded(t *testing.T) {
 		}
 	}
 	var zero Signer
-	for i := range DefaultMaxKeys + 5 {
+	for i := range defaultMaxKeys + 5 {
 		zero.signingKey(Credentials{AccessKeyID: "ak", AccessKeySecret: fmt.Sprint(i)}, day1, "cn-hangzhou")
 	}
-	if n := len(zero.keys); n != DefaultMaxKeys {
-		t.Fatalf("zero Signer holds %d keys, want DefaultMaxKeys %d", n, DefaultMaxKeys)
+	if n := len(zero.keys); n != defaultMaxKeys {
+		t.Fatalf("zero Signer holds %d keys, want defaultMaxKeys %d", n, defaultMaxKeys)
 	}
 }
 

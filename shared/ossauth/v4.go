@@ -10,14 +10,13 @@ import (
 	"time"
 )
 
-// V4 protocol constants, from OSS's "Signature version 4" reference
-// (https://help.aliyun.com/zh/oss/developer-reference/recommend-to-use-signature-version-4).
+// V4 protocol constants, from OSS's "V4 signatures in presigned URLs" reference
+// (https://help.aliyun.com/en/oss/developer-reference/add-signatures-to-urls).
 const (
-	// AlgorithmV4 is the value of x-oss-signature-version and of the form field of the same name.
-	AlgorithmV4 = "OSS4-HMAC-SHA256"
 	// MaxPresignExpiry is the longest validity OSS accepts for a V4 presigned URL or POST policy.
 	MaxPresignExpiry = 7 * 24 * time.Hour
 
+	algorithmV4     = "OSS4-HMAC-SHA256" // x-oss-signature-version
 	dateFormatV4    = "20060102T150405Z" // x-oss-date: basic ISO 8601, UTC
 	scopeDateFormat = "20060102"
 	unsignedPayload = "UNSIGNED-PAYLOAD"
@@ -52,7 +51,7 @@ func deriveKey(secret string, t time.Time, region string) []byte {
 // (yyyymmddTHHMMSSZ) in scope. b may share canonicalRequest's array: it is hashed first.
 func appendStringToSign(b, canonicalRequest []byte, date, scope string) []byte {
 	sum := sha256.Sum256(canonicalRequest)
-	b = append(b, AlgorithmV4+"\n"...)
+	b = append(b, algorithmV4+"\n"...)
 	b = append(b, date...)
 	b = append(b, '\n')
 	b = append(b, scope...)
