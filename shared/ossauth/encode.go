@@ -6,7 +6,17 @@ const upperhex = "0123456789ABCDEF"
 
 // escape percent-encodes s as RFC 3986 does (everything but A-Z a-z 0-9 - . _ ~), in upper-case
 // hex, keeping '/' when keepSlash is set. This is the encoding of V4 canonical URIs and queries.
-func escape(s string, keepSlash bool) string { return string(appendEscaped(nil, s, keepSlash)) }
+// A string with nothing to escape is returned as is.
+func escape(s string, keepSlash bool) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !unreserved(c) && !(c == '/' && keepSlash) {
+			b := make([]byte, i, len(s)+16)
+			copy(b, s)
+			return string(appendEscaped(b, s[i:], keepSlash))
+		}
+	}
+	return s
+}
 
 // writeEscaped writes s to b, escaped as escape does.
 func writeEscaped(b *strings.Builder, s string, keepSlash bool) {

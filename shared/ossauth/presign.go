@@ -32,7 +32,8 @@ type PresignV4Options struct {
 	// "content-length" to pin the upload's size); names absent from Header are ignored, as OSS
 	// does. Optional.
 	AdditionalHeaders []string
-	// Query holds extra query parameters, all signed (e.g. callback). Optional.
+	// Query holds extra query parameters, all signed (e.g. callback); the x-oss-* parameters
+	// PresignV4 sets itself are ignored. Optional.
 	Query url.Values
 }
 
@@ -107,11 +108,14 @@ func (s *Signer) PresignV4(creds Credentials, opts PresignV4Options, now time.Ti
 	return b.String(), nil
 }
 
-// appendQueryPairs appends the escaped parameters of q to pairs, unsorted, without
-// x-oss-signature (which is not signed: a caller's one would not be what OSS checks).
+// appendQueryPairs appends the escaped parameters of q to pairs, unsorted, without the ones
+// PresignV4 sets itself (a caller's x-oss-signature would not be what OSS checks, and a second
+// x-oss-date or x-oss-expires would make the URL invalid).
 func appendQueryPairs(pairs []queryPair, q url.Values) []queryPair {
 	for k, vs := range q {
-		if k == "x-oss-signature" {
+		switch k {
+		case "x-oss-signature", "x-oss-signature-version", "x-oss-date", "x-oss-expires",
+			"x-oss-credential", "x-oss-additional-headers", "x-oss-security-token":
 			continue
 		}
 		ek := escape(k, false)
