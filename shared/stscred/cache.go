@@ -16,7 +16,8 @@ type Fetcher func(ctx context.Context, prefix string) (Token, error)
 //
 // A token is handed out while more than MinRemaining of it is left. Once less than RefreshBefore is
 // left, the next request starts one refresh in the background and still gets the cached token;
-// only when no usable token exists do requests wait, up to their own deadline. Failed fetches are
+// only when no usable token exists do requests wait, until AnswerBefore their own deadline (so
+// they can still answer 503 in time), and distinct prefixes are fetched in parallel. Failed fetches are
 // retried with exponential backoff and full jitter within FetchTimeout, and a failure is remembered
 // for a short backoff so an STS outage is not hammered.
 type Cache struct {
@@ -32,6 +33,10 @@ type Cache struct {
 	FetchTimeout time.Duration
 	// MaxEntries bounds the number of cached prefixes (default 1024).
 	MaxEntries int
+	// AnswerBefore is how long before its context's deadline a waiting Get gives up, so that the
+	// caller can still answer (503) before the platform's timeout answers for it (default 1 s, at
+	// most half the time left).
+	AnswerBefore time.Duration
 	// Now and Rand are the clock and jitter source; nil means the real ones.
 	Now  func() time.Time
 	Rand func() float64
@@ -103,6 +108,16 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 	}
 	c.mu.Unlock()
 
+	if dl, ok := ctx.Deadline(); ok {
+		reserve := c.AnswerBefore
+		if reserve <= 0 {
+			reserve = time.Second
+		}
+		reserve = min(reserve, time.Until(dl)/2)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-reserve))
+		defer cancel()
+	}
 	select {
 	case <-f.done:
 		if f.err != nil {

@@ -41,13 +41,33 @@ type ClientOptions struct {
 }
 
 // Client calls AssumeRole. It is built once; each call signs with the caller credentials given.
+// Calls run in parallel, each on an SDK client of its own (see sdkSlot): no lock is held while a
+// call waits for STS, so one hanging call never delays another.
 type Client struct {
-	opts   ClientOptions
-	sdk    *sts.Client
-	caller callerProvider
-	// mu serialises calls: the SDK writes shared state on every call (openapi's client headers and
-	// tea's pooled http.Client timeouts), which races when calls overlap.
-	mu sync.Mutex
+	opts ClientOptions
+	cfg  openapi.Config // the SDK config every slot is built from (its Credential set per slot)
+
+	mu    sync.Mutex // guards free and made only; never held across a call to STS
+	free  []*sdkSlot
+	made  int
+	slots chan struct{} // at most maxSlots calls at once
+}
+
+// maxSlots bounds concurrent AssumeRole calls from one process (and so the SDK clients it keeps).
+// The cache makes at most one call per prefix at a time, so this is only reached by that many new
+// prefixes at once; a call beyond it waits for a slot within its own deadline.
+const maxSlots = 64
+
+// sdkSlot is one SDK client with its own caller credentials. The SDK is not safe for overlapping
+// calls on one client: openapi writes the client's per-call state, and tea keeps one pooled
+// http.Client per "tag" (timeouts, proxy, host) whose Timeout it rewrites on every call while
+// another call may be reading it (tea@v1.5.3/tea/tea.go getTeaClient and DoRequest). So each slot
+// is used by one call at a time, and each slot's connect timeout differs by its index in
+// milliseconds, which gives it a tea tag, and so a pooled http.Client, of its own.
+type sdkSlot struct {
+	sdk       *sts.Client
+	caller    *callerProvider
+	connectMs int
 }
 
 // NewClient builds the STS client.
@@ -61,12 +81,10 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.ReadTimeout <= 0 {
 		opts.ReadTimeout = 3 * time.Second
 	}
-	c := &Client{opts: opts}
-	cfg := &openapi.Config{
-		Credential:     credentials.FromCredentialsProvider("fc_function_role", &c.caller),
-		ConnectTimeout: tea.Int(int(opts.ConnectTimeout / time.Millisecond)),
-		ReadTimeout:    tea.Int(int(opts.ReadTimeout / time.Millisecond)),
-	}
+	c := &Client{opts: opts, slots: make(chan struct{}, maxSlots)}
+	cfg := &c.cfg
+	cfg.ConnectTimeout = tea.Int(int(opts.ConnectTimeout / time.Millisecond))
+	cfg.ReadTimeout = tea.Int(int(opts.ReadTimeout / time.Millisecond))
 	if opts.Endpoint != "" {
 		u, err := url.Parse(opts.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -83,12 +101,61 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			cfg.Network = tea.String(opts.Network)
 		}
 	}
-	sdk, err := sts.NewClient(cfg)
+	slot, err := c.newSlot(0)
 	if err != nil {
 		return nil, fmt.Errorf("stscred: %w", err)
 	}
-	c.sdk = sdk
+	c.free, c.made = []*sdkSlot{slot}, 1
 	return c, nil
+}
+
+// newSlot builds the i-th SDK client.
+func (c *Client) newSlot(i int) (*sdkSlot, error) {
+	cfg := c.cfg
+	slot := &sdkSlot{caller: &callerProvider{}, connectMs: int(c.opts.ConnectTimeout/time.Millisecond) + i}
+	cfg.Credential = credentials.FromCredentialsProvider("fc_function_role", slot.caller)
+	cfg.ConnectTimeout = tea.Int(slot.connectMs)
+	sdk, err := sts.NewClient(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	slot.sdk = sdk
+	return slot, nil
+}
+
+// acquire takes a free SDK client, building one when none is free, within ctx.
+func (c *Client) acquire(ctx context.Context) (*sdkSlot, error) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	c.mu.Lock()
+	if n := len(c.free); n > 0 {
+		slot := c.free[n-1]
+		c.free = c.free[:n-1]
+		c.mu.Unlock()
+		return slot, nil
+	}
+	i := c.made
+	c.made++
+	c.mu.Unlock()
+	slot, err := c.newSlot(i)
+	if err != nil {
+		c.mu.Lock()
+		c.made--
+		c.mu.Unlock()
+		<-c.slots
+		return nil, err
+	}
+	return slot, nil
+}
+
+func (c *Client) release(slot *sdkSlot) {
+	c.mu.Lock()
+	c.free = append(c.free, slot)
+	c.mu.Unlock()
+	<-c.slots
 }
 
 // AssumeRoleInput is one AssumeRole call.
@@ -115,17 +182,20 @@ func (c *Client) AssumeRole(ctx context.Context, caller ossauth.Credentials, in 
 			read = max(left.Truncate(250*time.Millisecond), 250*time.Millisecond)
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.caller.set(caller)
-	resp, err := c.sdk.AssumeRoleWithOptions(&sts.AssumeRoleRequest{
+	slot, err := c.acquire(ctx)
+	if err != nil {
+		return Token{}, &Error{Code: "Timeout", Message: "no time left to call STS", Retryable: true, Err: err}
+	}
+	defer c.release(slot)
+	slot.caller.set(caller)
+	resp, err := slot.sdk.AssumeRoleWithOptions(&sts.AssumeRoleRequest{
 		RoleArn:         tea.String(c.opts.RoleARN),
 		RoleSessionName: tea.String(in.SessionName),
 		Policy:          tea.String(in.Policy),
 		DurationSeconds: tea.Int64(int64(in.Duration / time.Second)),
 	}, &util.RuntimeOptions{
 		Autoretry:      tea.Bool(false),
-		ConnectTimeout: tea.Int(int(c.opts.ConnectTimeout / time.Millisecond)),
+		ConnectTimeout: tea.Int(slot.connectMs),
 		ReadTimeout:    tea.Int(int(read / time.Millisecond)),
 	})
 	if err != nil {
