@@ -91,6 +91,8 @@ type Stack struct {
 	Registry     *localcred.Registry
 	FunctionRole localcred.Key
 	Functions    map[string]*fcemu.Function
+	Bins         map[string]string // the function binaries, by function name
+	Env          []string          // the functions' settings ("KEY=value"), as each function gets them
 
 	closers []func() error
 }
@@ -184,11 +186,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	cfg, _ := config.Load(config.FunctionSTS, func(k string) string { return env[k] })
 	s.Dir = cfg.Rules.Dir
 
+	s.Bins = bins
+	for k, v := range env {
+		s.Env = append(s.Env, k+"="+v)
+	}
 	for _, fn := range config.Functions {
-		var vars []string
-		for k, v := range env {
-			vars = append(vars, k+"="+v)
-		}
+		vars := s.Env
 		var authorize func(*http.Request) (map[string]string, error)
 		if o.Authorize != nil {
 			name := fn

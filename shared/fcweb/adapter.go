@@ -25,9 +25,15 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
-// Start runs h as an FC 3.0 function behind an HTTP trigger; it never returns.
+// Start runs h as an FC 3.0 go1 function behind an HTTP trigger; it never returns. Events reach
+// it through the SDK's runtime API client with at most MaxEventBytes read (see eventLimit), and are
+// decoded by InvokeBytes into the SDK's event type.
 func Start(h http.Handler) {
-	fc.Start(Adapter{Handler: h}.Invoke)
+	// The SDK's runtime API client uses http.DefaultTransport (fc/runtime_api_client.go
+	// newRuntimeAPIClient); this is the only hook that bounds its read. It is set once, before the
+	// SDK starts, and passes every other request through.
+	http.DefaultTransport = eventLimit{next: http.DefaultTransport, max: MaxEventBytes}
+	fc.Start(Adapter{Handler: h}.InvokeBytes)
 }
 
 // Main is a function's whole main: it loads the function's settings from the environment, builds
@@ -55,15 +61,7 @@ type Adapter struct {
 // HTTP response; the error result is never used, so FC never sees a function error.
 func (a Adapter) Invoke(ctx context.Context, ev events.HTTPTriggerEvent) (resp *events.HTTPTriggerResponse, _ error) {
 	rec := newRecorder()
-	requestID := str(ev.TriggerContext.RequestId)
-	if fctx, ok := fccontext.FromContext(ctx); ok {
-		if fctx.RequestID != "" {
-			requestID = fctx.RequestID
-		}
-		c := fctx.Credentials
-		ctx = rolecred.WithInvocation(ctx, ossauth.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
-	}
-	ctx = WithRequestID(ctx, requestID)
+	ctx, requestID := invocationContext(ctx, str(ev.TriggerContext.RequestId))
 	defer func() {
 		if p := recover(); p != nil {
 			slog.Error("handler panic", "requestId", requestID, "panic", fmt.Sprint(p))
@@ -80,6 +78,30 @@ func (a Adapter) Invoke(ctx context.Context, ev events.HTTPTriggerEvent) (resp *
 		return rec.response(), nil
 	}
 	a.Handler.ServeHTTP(rec, req)
+	return rec.response(), nil
+}
+
+// invocationContext returns ctx carrying what the go1 runtime passed with the invocation (the
+// function role's credentials and the request id, fallback when FC passed none), as the custom
+// runtime entry (Serve) does from the request's x-fc-* headers.
+func invocationContext(ctx context.Context, fallbackID string) (context.Context, string) {
+	requestID := fallbackID
+	if fctx, ok := fccontext.FromContext(ctx); ok {
+		if fctx.RequestID != "" {
+			requestID = fctx.RequestID
+		}
+		c := fctx.Credentials
+		ctx = rolecred.WithInvocation(ctx, ossauth.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+	}
+	return WithRequestID(ctx, requestID), requestID
+}
+
+// refuse answers an event that is not handed to the handler, with err as a JSON error.
+func (a Adapter) refuse(ctx context.Context, err error) (*events.HTTPTriggerResponse, error) {
+	ctx, _ = invocationContext(ctx, "")
+	rec := newRecorder()
+	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/", nil)
+	WriteError(rec, r, err)
 	return rec.response(), nil
 }
 
