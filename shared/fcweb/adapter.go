@@ -37,15 +37,20 @@ func Start(h http.Handler) {
 }
 
 // Main is a function's whole main: it loads the function's settings from the environment, builds
-// its handler with the function role's credentials and serves it. An invalid setting ends the
-// process (status 2) with a message naming each one to fix.
+// its handler with the function role's credentials and serves it: as a go1 function when the go1
+// runtime started it (FC_RUNTIME_API is set, the one variable the SDK needs), else as a custom
+// runtime's HTTP server (Serve). Only the entry differs; the handler is the same. An invalid
+// setting ends the process (status 2) with a message naming each one to fix.
 func Main(function string, build func(config.Config, rolecred.Provider) (http.Handler, error)) {
 	cfg, err := config.Load(function, os.Getenv)
 	if err == nil {
 		var h http.Handler
 		if h, err = build(cfg, &rolecred.Source{}); err == nil {
-			Start(h)
-			return
+			if os.Getenv("FC_RUNTIME_API") != "" {
+				Start(h)
+				return
+			}
+			err = Serve(h)
 		}
 	}
 	fmt.Fprintln(os.Stderr, err)
