@@ -66,6 +66,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req.DurationSeconds, _ = strconv.ParseInt(params["DurationSeconds"], 10, 64)
 	s.record(req)
+	if s.throttled() {
+		s.log.Info("sts call", slog.String("requestId", reqID), slog.String("outcome", CodeThrottlingUser+" (rate)"))
+		writeThrottled(w, reqID)
+		return
+	}
 	fault := s.nextFault()
 
 	outcome := "client gone"

@@ -7,6 +7,8 @@ type Stats struct {
 	// Succeeded is the calls that issued credentials (including FaultExpiredCredentials and
 	// FaultExpiringCredentials).
 	Succeeded int
+	// Throttled is the calls refused for being over Options.RateLimit.
+	Throttled int
 }
 
 // Request is the parsed parameters of one AssumeRole call, for tests to assert on. It never holds the

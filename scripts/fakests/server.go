@@ -40,6 +40,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one line per call. Optional; nil discards.
 	Logger *slog.Logger
+	// RateLimit is the AssumeRole calls admitted per second (sliding 1-second window); calls beyond
+	// it are answered Throttling.User (HTTP 400), as STS answers calls over its limit. Optional; 0
+	// means no limit; DefaultRateLimit is STS's.
+	RateLimit int
 }
 
 // Server is the fake STS. It is an http.Handler; Start serves it on a loopback port. Safe for
@@ -63,6 +67,10 @@ type Server struct {
 	stats  Stats
 	last   *Request
 
+	rate     int
+	admitted []time.Time // ring of the last rate admissions (see throttled)
+	ringAt   int
+
 	srvMu sync.Mutex
 	srv   *http.Server
 	ln    net.Listener
@@ -83,6 +91,7 @@ func New(opts Options) (*Server, error) {
 		log:      opts.Logger,
 		done:     make(chan struct{}),
 		nonces:   map[string]time.Time{},
+		rate:     opts.RateLimit,
 	}
 	for arn, r := range opts.Roles {
 		if r.Policy != "" {

@@ -107,3 +107,10 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	return o, nil
 }
+
+func (o Options) withTimeout() time.Duration {
+	if o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}

@@ -68,7 +68,9 @@ func Serve(h http.Handler) error {
 	if port == "" {
 		port = "9000"
 	}
-	ln, err := net.Listen("tcp", ":"+port)
+	// FCWEB_LISTEN_HOST narrows the listener (the local emulator uses 127.0.0.1); on FC it is unset
+	// and the server listens on every interface, as FC requires.
+	ln, err := net.Listen("tcp", net.JoinHostPort(os.Getenv("FCWEB_LISTEN_HOST"), port))
 	if err != nil {
 		return fmt.Errorf("fcweb: custom runtime: listen on FC_SERVER_PORT %s: %w", port, err)
 	}
