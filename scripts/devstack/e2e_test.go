@@ -19,6 +19,8 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 )
 
 // The end-to-end tests drive the real handler binaries (built as deployed) through the FC
@@ -42,6 +44,9 @@ func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
+// run runs every test of the package twice: against the functions as go1 functions (the SDK entry,
+// through the runtime API) and as custom-runtime functions (the HTTP entry, fcemu.CustomInstance):
+// the two entries of one binary must behave the same.
 func run(m *testing.M) int {
 	ctx := context.Background()
 	binDir, err := os.MkdirTemp("", "fc-oss-upload-e2e-bin-")
@@ -54,17 +59,35 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	if defaults, err = Start(ctx, Options{Bins: bins, Now: now}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer defaults.Close()
 	if hooks, err = StartWebhook(""); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer hooks.Close()
+	for _, sc := range []*fcemu.Scaling{nil, {Runtime: fcemu.RuntimeCustom, InstanceConcurrency: 20, MaxInstances: 1}} {
+		name := "go1"
+		if sc != nil {
+			name = "custom runtime"
+		}
+		fmt.Fprintf(os.Stderr, "devstack e2e: functions on %s\n", name)
+		if code := runOn(ctx, m, sc); code != 0 {
+			fmt.Fprintf(os.Stderr, "devstack e2e: FAILED on %s\n", name)
+			return code
+		}
+	}
+	return 0
+}
+
+// runOn starts both stacks with the functions scaled by sc (nil: one go1 process per function) and
+// runs the tests.
+func runOn(ctx context.Context, m *testing.M, sc *fcemu.Scaling) int {
+	var err error
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	if defaults, err = Start(ctx, Options{Bins: bins, Now: now, Scaling: sc}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer defaults.Close()
 	env := map[string]string{
 		"OSS_MAX_SIZE_BYTES":        fmt.Sprint(maxSize),
 		"OSS_ALLOWED_CONTENT_TYPES": "image/png,text/plain,application/octet-stream",
@@ -79,6 +102,7 @@ func run(m *testing.M) int {
 		Now:       now,
 		Env:       env,
 		Callbacks: true,
+		Scaling:   sc,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

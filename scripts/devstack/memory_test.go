@@ -23,7 +23,8 @@ const memorySizeMB = 128
 // go1 runtime hands it over as a JSON event, base64-encoded when binary (~43 MB). A fresh sts process
 // (as deployed, memorySize 128) gets the largest such event; it must answer 413 and its peak
 // resident set (VmHWM) must stay under memorySize. The worst text body (32 MB of control characters,
-// each escaped to 6 bytes in the event: 192 MB) runs with LONG_TESTS=1.
+// each escaped to 6 bytes in the event: 192 MB) runs with LONG_TESTS=1. On the custom runtime entry
+// the same request is refused on its Content-Length before any of it is read.
 func TestLargestEventPeakRSS(t *testing.T) {
 	cases := []struct {
 		name, contentType string
@@ -38,9 +39,20 @@ func TestLargestEventPeakRSS(t *testing.T) {
 			if c.long && os.Getenv("LONG_TESTS") != "1" {
 				t.Skip("LONG_TESTS=1 runs it")
 			}
-			f, err := fcemu.Start(context.Background(), fcemu.Options{
-				Binary: stack.Bins["sts"], Env: stack.Env, FunctionName: "sts", MemoryMB: memorySizeMB,
-			})
+			// The same binary on the entry the stack runs (go1, or the custom runtime's HTTP server,
+			// where the function's Content-Length check refuses the body before it is read).
+			o := fcemu.Options{Binary: stack.Bins["sts"], Env: stack.Env, FunctionName: "sts", MemoryMB: memorySizeMB}
+			var f interface {
+				http.Handler
+				PID() int
+				Close() error
+			}
+			var err error
+			if len(stack.Pools) > 0 {
+				f, err = fcemu.StartCustom(context.Background(), o)
+			} else {
+				f, err = fcemu.Start(context.Background(), o)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -68,6 +68,13 @@ type Options struct {
 	// the local OSS to call the callback function after the upload. The callback function runs
 	// either way, trusting only the local OSS's key.
 	Callbacks bool
+	// Scaling, when set, runs each function scaled like FC (fcemu.Pool: go1 one request per
+	// instance, or a custom runtime with instance concurrency) instead of one go1 process taking up
+	// to 20 requests at once.
+	Scaling *fcemu.Scaling
+	// STSRateLimit is the fake STS's AssumeRole calls per second (0: no limit; STS's is
+	// fakests.DefaultRateLimit).
+	STSRateLimit int
 	// Real runs the functions against Alibaba Cloud: no fake STS or local OSS; the functions get the
 	// OSS_*/CORS_* settings of this process's environment, and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
 	// [/_SECURITY_TOKEN] as their role's credentials.
@@ -90,7 +97,9 @@ type Stack struct {
 	Issuer       *localidp.Issuer // with Options.Auth
 	Registry     *localcred.Registry
 	FunctionRole localcred.Key
-	Functions    map[string]*fcemu.Function
+	Functions    map[string]*fcemu.Function // without Options.Scaling
+	Pools        map[string]*fcemu.Pool     // with Options.Scaling
+	handlers     map[string]http.Handler
 	Bins         map[string]string // the function binaries, by function name
 	Env          []string          // the functions' settings ("KEY=value"), as each function gets them
 
@@ -108,7 +117,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s = &Stack{Bucket: o.Bucket, Region: o.Region, FunctionURLs: map[string]string{}, Functions: map[string]*fcemu.Function{}}
+	s = &Stack{Bucket: o.Bucket, Region: o.Region, FunctionURLs: map[string]string{}, Functions: map[string]*fcemu.Function{},
+		Pools: map[string]*fcemu.Pool{}, handlers: map[string]http.Handler{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -197,22 +207,34 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			name := fn
 			authorize = func(r *http.Request) (map[string]string, error) { return o.Authorize(name, r) }
 		}
-		f, err := fcemu.Start(ctx, fcemu.Options{
+		fo := fcemu.Options{
 			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: creds,
 			RoleEnv: true, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
 			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("devstack: starting %s: %w", fn, err)
 		}
-		s.closers = append(s.closers, f.Close)
-		s.Functions[fn] = f
+		var h http.Handler
+		if o.Scaling != nil {
+			p, err := fcemu.StartPool(ctx, fo, *o.Scaling)
+			if err != nil {
+				return nil, fmt.Errorf("devstack: starting %s: %w", fn, err)
+			}
+			s.closers = append(s.closers, p.Close)
+			s.Pools[fn], h = p, p
+		} else {
+			f, err := fcemu.Start(ctx, fo)
+			if err != nil {
+				return nil, fmt.Errorf("devstack: starting %s: %w", fn, err)
+			}
+			s.closers = append(s.closers, f.Close)
+			s.Functions[fn], h = f, f
+		}
+		s.handlers[fn] = h
 		ln, err := listen(o.FunctionAddrs[fn])
 		if err != nil {
 			return nil, err
 		}
 		s.FunctionURLs[fn] = "http://" + ln.Addr().String()
-		s.serve(ln, f)
+		s.serve(ln, h)
 	}
 	s.serve(origin, s.originHandler())
 	return s, nil
@@ -238,7 +260,7 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 	s.Registry.Put(s.FunctionRole)
 
 	sts, err := fakests.New(fakests.Options{
-		Registry: s.Registry, Now: o.Now, MaxSessionDuration: 12 * time.Hour,
+		Registry: s.Registry, Now: o.Now, MaxSessionDuration: 12 * time.Hour, RateLimit: o.STSRateLimit,
 		Roles:  map[string]fakests.Role{LocalRoleARN: {Principals: []string{s.FunctionRole.AccessKeyID}}},
 		Logger: o.Logger.With("component", "fakests"),
 	})
@@ -306,13 +328,12 @@ func (s *Stack) serve(ln net.Listener, h http.Handler) {
 func (s *Stack) originHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, fn := range config.Authorizers {
-		f := s.Functions[fn]
-		mux.Handle("/"+fn+"/", f)
+		mux.Handle("/"+fn+"/", s.handlers[fn])
 	}
-	mux.Handle("/get_sts_token_for_oss_upload", s.Functions[config.FunctionSTS])
-	mux.Handle("/get_post_signature_for_oss_upload", s.Functions[config.FunctionPostSignature])
-	mux.Handle("/get_presigned_url_for_oss_upload", s.Functions[config.FunctionPresignedURL])
-	mux.Handle(CallbackPath, s.Functions[config.FunctionCallback])
+	mux.Handle("/get_sts_token_for_oss_upload", s.handlers[config.FunctionSTS])
+	mux.Handle("/get_post_signature_for_oss_upload", s.handlers[config.FunctionPostSignature])
+	mux.Handle("/get_presigned_url_for_oss_upload", s.handlers[config.FunctionPresignedURL])
+	mux.Handle(CallbackPath, s.handlers[config.FunctionCallback])
 	mux.HandleFunc("GET "+aliOSSVendored, func(w http.ResponseWriter, r *http.Request) {
 		mods, err := nodetools.Ensure()
 		if err != nil {

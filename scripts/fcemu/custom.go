@@ -164,3 +164,6 @@ func (c *CustomInstance) Close() error {
 	<-c.exited
 	return os.RemoveAll(c.home)
 }
+
+// PID returns the process id of the instance.
+func (c *CustomInstance) PID() int { return c.cmd.Process.Pid }
