@@ -87,7 +87,25 @@ func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time
 	if err != nil {
 		return nil, err
 	}
-	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.token)), nil
+	return warmable{fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.token)), s}, nil
+}
+
+// warmable is the function's handler with the initializer hook (fcweb.Initializer).
+type warmable struct {
+	http.Handler
+	s *server
+}
+
+// Initialize fetches the credentials of the shared prefix before the first request, so that an
+// instance FC starts (or provisions) ahead of traffic answers its first request from the cache.
+// With per-user prefixes (AUTH_USER_HEADER) there is no prefix to fetch ahead.
+func (w warmable) Initialize(ctx context.Context) {
+	if w.s.cfg.UserHeader != "" {
+		return
+	}
+	if _, err := w.s.cache.Get(ctx, w.s.cfg.Rules.Dir); err != nil {
+		fcweb.Logger(ctx).Warn("initializer: no credentials yet; the first request fetches them", "error", err.Error())
+	}
 }
 
 func (s *server) token(w http.ResponseWriter, r *http.Request) {

@@ -754,8 +754,8 @@ func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
 			if props["runtime"] != "go1" || props["handler"] != fcbuild.Handler {
 				t.Errorf("runtime/handler = %v/%v, want go1/%s", props["runtime"], props["handler"], fcbuild.Handler)
 			}
-			if _, ok := props["instanceConcurrency"]; ok {
-				t.Error("instanceConcurrency is set; FC 3.0 does not support it on go1")
+			if c, ok := props["instanceConcurrency"]; ok && fmt.Sprint(c) != "1" {
+				t.Errorf("instanceConcurrency is %v by default; FC 3.0 supports only 1 on go1", c)
 			}
 			fn, _ := props["functionName"].(string)
 			functionName[name] = fn

@@ -72,6 +72,11 @@ type Options struct {
 	// instance, or a custom runtime with instance concurrency) instead of one go1 process taking up
 	// to 20 requests at once.
 	Scaling *fcemu.Scaling
+	// Provisioned overrides Scaling.Provisioned per function (by name).
+	Provisioned map[string]int
+	// Initializer runs each function's initializer in every new go1 instance (FC's
+	// instanceLifecycleConfig.initializer).
+	Initializer bool
 	// STSRateLimit is the fake STS's AssumeRole calls per second (0: no limit; STS's is
 	// fakests.DefaultRateLimit).
 	STSRateLimit int
@@ -211,10 +216,15 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: creds,
 			RoleEnv: true, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
 			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
+			Initializer: o.Initializer,
 		}
 		var h http.Handler
 		if o.Scaling != nil {
-			p, err := fcemu.StartPool(ctx, fo, *o.Scaling)
+			sc := *o.Scaling
+			if n, ok := o.Provisioned[fn]; ok {
+				sc.Provisioned = n
+			}
+			p, err := fcemu.StartPool(ctx, fo, sc)
 			if err != nil {
 				return nil, fmt.Errorf("devstack: starting %s: %w", fn, err)
 			}

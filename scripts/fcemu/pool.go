@@ -41,6 +41,7 @@ type Pool struct {
 	mu       sync.Mutex
 	insts    []*poolInstance
 	starting int
+	awaiting int // requests waiting for the capacity of starting instances
 	started  int
 	freed    chan struct{} // closed and replaced whenever a slot frees or an instance starts
 	closed   bool
@@ -141,6 +142,24 @@ func (p *Pool) acquire(ctx context.Context) (*poolInstance, error) {
 				p.mu.Unlock()
 				return in, nil
 			}
+		}
+		if p.awaiting < p.starting*p.sc.InstanceConcurrency {
+			// An instance on its way up has room for this request: wait for it rather than start
+			// another (FC, too, routes to instances being started before it starts more).
+			p.awaiting++
+			freed := p.freed
+			p.mu.Unlock()
+			select {
+			case <-freed:
+			case <-ctx.Done():
+			}
+			p.mu.Lock()
+			p.awaiting--
+			p.mu.Unlock()
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if len(p.insts)+p.starting < p.sc.MaxInstances {
 			p.starting++

@@ -33,6 +33,14 @@ func Start(h http.Handler) {
 	// newRuntimeAPIClient); this is the only hook that bounds its read. It is set once, before the
 	// SDK starts, and passes every other request through.
 	http.DefaultTransport = eventLimit{next: http.DefaultTransport, max: MaxEventBytes}
+	// FC's initializer (s.yaml's instanceLifecycleConfig.initializer) runs once per instance before
+	// its first request; a handler that can warm up (Initializer) does so there.
+	fc.RegisterInitializerFunction(func(ctx context.Context) {
+		if in, ok := h.(Initializer); ok {
+			ctx, _ = invocationContext(ctx, "")
+			in.Initialize(ctx)
+		}
+	})
 	fc.Start(Adapter{Handler: h}.InvokeBytes)
 }
 
@@ -55,6 +63,12 @@ func Main(function string, build func(config.Config, rolecred.Provider) (http.Ha
 	}
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(2)
+}
+
+// Initializer is a handler that can prepare for its first request (the sts function fetches its
+// credentials) when FC runs the function's initializer. Failures only leave it cold.
+type Initializer interface {
+	Initialize(ctx context.Context)
 }
 
 // Adapter turns HTTP trigger events into requests for Handler.

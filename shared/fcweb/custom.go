@@ -74,6 +74,15 @@ func Serve(h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("fcweb: custom runtime: listen on FC_SERVER_PORT %s: %w", port, err)
 	}
+	if in, ok := h.(Initializer); ok {
+		// A custom runtime has no initializer call here: warm up alongside the first requests, with
+		// the role credentials FC puts in the environment (rolecred's fallback).
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), CustomTimeout)
+			defer cancel()
+			in.Initialize(ctx)
+		}()
+	}
 	srv := &http.Server{Handler: Custom(h, CustomTimeout), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("fcweb: custom runtime: %w", err)
