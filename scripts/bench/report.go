@@ -6,24 +6,26 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 )
 
 // WriteMarkdown writes the report as one Markdown table, then a line with the settings.
 func (r Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString("| function | binary MiB | zip MiB | cold start, page ms | cold start, first API ms | p50 ms | p99 ms | handler p50 µs | handler p99 µs | req/s | peak RSS MiB | STS calls / 1000 req | errors |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| function | binary MiB | zip MiB | cold start, page ms | cold start, first API ms | p50 ms | p99 ms | handler p50 µs | handler p99 µs | req/s | peak RSS MiB | STS calls / 1000 req | STS throttled | errors |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, row := range r.Rows {
-		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f | %.1f | %d |\n",
+		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f | %.1f | %d | %d |\n",
 			row.Function, mb(row.BinaryBytes), mb(row.ZipBytes), ms(row.ColdPage), ms(row.ColdAPI), ms(row.P50), ms(row.P99),
-			us(row.HandlerP50), us(row.HandlerP99), row.RPS, mb(row.PeakRSSBytes), row.STSPer1000(), row.Errors)
+			us(row.HandlerP50), us(row.HandlerP99), row.RPS, mb(row.PeakRSSBytes), row.STSPer1000(), row.Throttled, row.Errors)
 	}
 	if base, ok := r.Row(Baseline); ok {
 		for _, row := range r.Rows {
 			if row.Function == Baseline {
 				continue
 			}
-			fmt.Fprintf(&b, "| *%s ÷ %s* | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | |\n", row.Function, Baseline,
+			fmt.Fprintf(&b, "| *%s ÷ %s* | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | | |\n", row.Function, Baseline,
 				ratio(float64(row.BinaryBytes), float64(base.BinaryBytes)), ratio(float64(row.ZipBytes), float64(base.ZipBytes)),
 				ratio(float64(row.ColdPage), float64(base.ColdPage)), ratio(float64(row.ColdAPI), float64(base.ColdAPI)),
 				ratio(float64(row.P50), float64(base.P50)), ratio(float64(row.P99), float64(base.P99)),
@@ -32,8 +34,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	o := r.Options
-	fmt.Fprintf(&b, "\n%d API requests per function from %d concurrent clients through the emulator's HTTP front; cold starts are medians of %d fresh processes; fake STS delay %v-%v; %d CPUs, %s %s/%s. Ratios are function ÷ baseline: below 1 is smaller, faster or fewer, except req/s.\n",
-		o.N, o.C, o.Cold, o.STSDelay, o.STSDelay+o.STSJitter, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "\n%d API requests per function from %d concurrent clients through the emulator's HTTP front; cold starts are medians of %d fresh processes; fake STS delay %v-%v, throttling at %d AssumeRole/s like STS (a throttled call is an error of the baseline, which does not retry); %d CPUs, %s %s/%s. Ratios are function ÷ baseline: below 1 is smaller, faster or fewer, except req/s.\n",
+		o.N, o.C, o.Cold, o.STSDelay, o.STSDelay+o.STSJitter, fakests.DefaultRateLimit, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
