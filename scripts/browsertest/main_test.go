@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 )
 
 // chromiumPath is Debian's chromium, which scripts/test installs.
@@ -82,6 +83,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	// BROWSERTEST_RUNTIME=custom runs the functions as on a custom runtime (the binary's HTTP entry)
+	// instead of go1: both entries must pass the same browser tests.
+	var scaling *fcemu.Scaling
+	if os.Getenv("BROWSERTEST_RUNTIME") == fcemu.RuntimeCustom {
+		scaling = &fcemu.Scaling{Runtime: fcemu.RuntimeCustom, InstanceConcurrency: 20, MaxInstances: 1}
+		fmt.Fprintln(os.Stderr, "browsertest: functions on the custom runtime")
+	}
 	if webhooks, err = devstack.StartWebhook(""); err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1
@@ -96,13 +104,13 @@ func run(m *testing.M) int {
 	for k, v := range webhooks.Env() {
 		strictEnv[k] = v
 	}
-	strict, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: strictEnv, Callbacks: true})
+	strict, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Scaling: scaling, Env: strictEnv, Callbacks: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1
 	}
 	defer strict.Close()
-	published, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Env: map[string]string{
+	published, err = devstack.Start(ctx, devstack.Options{Bins: bins, Now: now, Scaling: scaling, Env: map[string]string{
 		"OSS_DEFAULT_CONTENT_TYPE": "image/png",
 		"OSS_FORBID_OVERWRITE":     "false",
 		"OSS_MAX_SIZE_BYTES":       "0",

@@ -54,7 +54,9 @@
 //
 // InjectFaults queues faults applied to the next calls, one per call (Throttling, 500, 503, hang,
 // malformed JSON, 200 with missing fields, expired or about-to-expire credentials). SetDelay adds a
-// response delay. Stats counts calls and successes; LastRequest returns the parsed parameters of the
+// response delay. Options.RateLimit throttles like STS (DefaultRateLimit is STS's 100 AssumeRole/s):
+// calls over it in any second are answered HTTP 400 Throttling.User. Stats counts calls, successes
+// and throttled calls; LastRequest returns the parsed parameters of the
 // latest call. All of these are safe for concurrent use.
 //
 // Logs: one slog line per call with the request id, caller AccessKeyId, RoleArn, RoleSessionName,

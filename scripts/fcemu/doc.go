@@ -17,6 +17,11 @@
 //     invocations concurrently); at most Options.Concurrency invocations are handed out at once.
 //   - Function.Invoke: send any event bytes, get the posted result back (Result). For tests.
 //   - Function.ServeHTTP: the HTTP trigger (front.go, event.go).
+//   - CustomInstance (custom.go): the same binary as a custom runtime, an HTTP server on
+//     FC_SERVER_PORT, each request forwarded with FC's x-fc-request-id and role-credential headers.
+//   - Pool (pool.go): a function scaled like FC scales it: go1 one request per instance (a new
+//     process per concurrent request), custom runtime up to Scaling.InstanceConcurrency per instance,
+//     at most Scaling.MaxInstances, Scaling.Provisioned started ahead (provisionConfig).
 //
 // # HTTP trigger mapping
 //
