@@ -143,9 +143,10 @@ func (p *Pool) acquire(ctx context.Context) (*poolInstance, error) {
 				return in, nil
 			}
 		}
-		if p.awaiting < p.starting*p.sc.InstanceConcurrency {
-			// An instance on its way up has room for this request: wait for it rather than start
-			// another (FC, too, routes to instances being started before it starts more).
+		if p.awaiting < p.starting*(p.sc.InstanceConcurrency-1) {
+			// An instance on its way up has room for this request besides the one that started it:
+			// wait for it rather than start another (FC, too, routes to instances being started
+			// before it starts more). On go1 an instance has no such room.
 			p.awaiting++
 			freed := p.freed
 			p.mu.Unlock()
