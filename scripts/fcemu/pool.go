@@ -55,7 +55,7 @@ type poolInstance struct {
 
 // PoolStats counts what a Pool did.
 type PoolStats struct {
-	InstancesStarted int // every instance started, provisioned ones included
+	InstancesStarted int // every instance start attempted, provisioned ones and failed ones included
 }
 
 // StartPool starts a scaled function with its provisioned instances (Options as for Start; its
@@ -118,9 +118,11 @@ func (p *Pool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	inst, err := p.acquire(ctx)
 	if err != nil {
+		// The emulator's own answers, never 503 (which only the function gives): no instance within
+		// the timeout, or the new instance failed to start (its initializer failed).
 		status, typ := http.StatusGatewayTimeout, "FunctionTimeout"
 		if !errors.Is(err, context.DeadlineExceeded) {
-			status, typ = http.StatusServiceUnavailable, "ResourceExhausted"
+			status, typ = http.StatusBadGateway, "InstanceStartFailed"
 		}
 		writeJSONError(w, status, typ, "no instance available: "+err.Error(), "")
 		return
