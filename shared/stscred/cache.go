@@ -91,11 +91,20 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 	}
 	if c.usable(e.tok, now) {
 		if e.tok.Expiration.Sub(now) <= c.refreshBefore(e.tok, e.issued) && e.flight == nil && !now.Before(e.retryAt) {
-			c.start(ctx, prefix, e)
+			c.start(ctx, prefix, e, time.Time{})
 		}
 		tok := e.tok
 		c.mu.Unlock()
 		return tok, nil
+	}
+	// The caller gives up AnswerBefore its deadline, so that it can still answer (503) in time.
+	var answerBy time.Time
+	if dl, ok := ctx.Deadline(); ok {
+		reserve := c.AnswerBefore
+		if reserve <= 0 {
+			reserve = time.Second
+		}
+		answerBy = dl.Add(-min(reserve, time.Until(dl)/2))
 	}
 	f := e.flight
 	if f == nil {
@@ -104,18 +113,13 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 			c.mu.Unlock()
 			return Token{}, err
 		}
-		f = c.start(ctx, prefix, e)
+		f = c.start(ctx, prefix, e, answerBy)
 	}
 	c.mu.Unlock()
 
-	if dl, ok := ctx.Deadline(); ok {
-		reserve := c.AnswerBefore
-		if reserve <= 0 {
-			reserve = time.Second
-		}
-		reserve = min(reserve, time.Until(dl)/2)
+	if !answerBy.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, dl.Add(-reserve))
+		ctx, cancel = context.WithDeadline(ctx, answerBy)
 		defer cancel()
 	}
 	select {
@@ -129,15 +133,21 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 	}
 }
 
-// start begins a refresh of e; c.mu is held.
-func (c *Cache) start(ctx context.Context, prefix string, e *entry) *flight {
+// start begins a refresh of e; c.mu is held. A fetch that a request waits for (answerBy set) ends
+// with that request's patience at the latest, so that its failure is remembered (failure backoff)
+// by the time the request answers; a background refresh has FetchTimeout.
+func (c *Cache) start(ctx context.Context, prefix string, e *entry, answerBy time.Time) *flight {
 	f := &flight{done: make(chan struct{})}
 	e.flight = f
 	timeout := c.FetchTimeout
 	if timeout <= 0 {
 		timeout = 8 * time.Second
 	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	deadline := time.Now().Add(timeout)
+	if !answerBy.IsZero() && answerBy.Before(deadline) {
+		deadline = answerBy.Add(-50 * time.Millisecond)
+	}
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	go func() {
 		defer cancel()
 		tok, issued, err := c.fetchWithRetry(fctx, prefix)
