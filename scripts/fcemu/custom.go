@@ -78,7 +78,9 @@ func StartCustom(ctx context.Context, opts Options) (*CustomInstance, error) {
 	go func() { cmd.Wait(); close(c.exited) }()
 	target := &url.URL{Scheme: "http", Host: addr}
 	c.proxy = &httputil.ReverseProxy{
-		Rewrite:      func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host },
+		// As the go1 front (event.go) says which scheme the client used, so does this one:
+		// X-Forwarded-Proto (and -For, -Host), a client's own replaced.
+		Rewrite:      func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host; pr.SetXForwarded() },
 		Transport:    &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
 		ErrorHandler: c.proxyError,
 	}
