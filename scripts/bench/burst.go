@@ -130,7 +130,7 @@ func RunBurst(ctx context.Context, o BurstOptions) (rep BurstReport, err error) 
 		}
 	}
 	for _, setup := range burstSetups(o) {
-		for _, fn := range config.Functions {
+		for _, fn := range config.Authorizers {
 			progress("%s: %d clients within %v at %s", setup.Name, o.Clients, o.Spread, fn)
 			row, err := burstOnce(ctx, o, bins, setup, fn)
 			if err != nil {

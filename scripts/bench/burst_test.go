@@ -27,7 +27,7 @@ func TestBurstSmall(t *testing.T) {
 	var md strings.Builder
 	rep.WriteMarkdown(&md)
 	t.Log("\n" + md.String())
-	if want := len(burstSetups(rep.Options)) * len(config.Functions); len(rep.Rows) != want {
+	if want := len(burstSetups(rep.Options)) * len(config.Authorizers); len(rep.Rows) != want {
 		t.Fatalf("%d rows; want %d", len(rep.Rows), want)
 	}
 	for _, r := range rep.Rows {
