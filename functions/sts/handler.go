@@ -98,9 +98,9 @@ type warmable struct {
 
 // Initialize fetches the credentials of the shared prefix before the first request, so that an
 // instance FC starts (or provisions) ahead of traffic answers its first request from the cache.
-// With per-user prefixes (AUTH_USER_HEADER) there is no prefix to fetch ahead.
+// In per-user mode (AUTH_*) there is no prefix to fetch ahead.
 func (w warmable) Initialize(ctx context.Context) {
-	if w.s.cfg.UserHeader != "" {
+	if w.s.cfg.Auth != nil {
 		return
 	}
 	if _, err := w.s.cache.Get(ctx, w.s.cfg.Rules.Dir); err != nil {

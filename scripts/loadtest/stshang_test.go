@@ -16,18 +16,22 @@ import (
 // held by another's call). The emulator enforces the deadline, so no clock is read here.
 func TestSTSHangNewPrefixesAnswer503BeforeTimeout(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, map[string]string{"AUTH_USER_HEADER": "X-User-Id"})
+	s := startStackAuth(t, nil, true) // per-user mode: each user is a new prefix
 	const users = 20
 	s.STS.InjectFaults(repeat(fakests.FaultHang, 10*users)...)
 	c := newClient(users)
 	var wg sync.WaitGroup
 	outcomes := make([]outcome, users)
 	answers := make([]answer, users)
+	headers := make([]map[string]string, users)
+	for i := range users {
+		headers[i] = s.bearer(t, fmt.Sprintf("hang%02d", i))
+	}
 	for i := range users {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := get(c, s.FunctionURLs["sts"], "/get_sts_token_for_oss_upload", map[string]string{"X-User-Id": fmt.Sprintf("hang%02d", i)})
+			a, err := get(c, s.FunctionURLs["sts"], "/get_sts_token_for_oss_upload", headers[i])
 			if err != nil {
 				t.Error(err)
 				return
