@@ -12,11 +12,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// ErrUntrustedKeyURL is returned for a key URL that does not start with a trusted prefix; such a
-// URL is never fetched.
+// ErrUntrustedKeyURL is returned for a key URL that does not start with a trusted prefix or is not
+// a plain URL of a .pem file; such a URL is never fetched.
 var ErrUntrustedKeyURL = errors.New("osscallback: the public key URL is not trusted")
+
+// ErrKeyFetchLimited is returned when a key URL is not fetched because of the fetch limits (see
+// Keys); the call may succeed later.
+var ErrKeyFetchLimited = errors.New("osscallback: key fetches are rate limited")
 
 // maxKeyBytes bounds a fetched key (a PEM RSA key is well under 2 KiB).
 const maxKeyBytes = 16 << 10
@@ -24,20 +30,58 @@ const maxKeyBytes = 16 << 10
 // maxCachedKeys bounds the cache: OSS publishes one key; a few more cover a key rotation.
 const maxCachedKeys = 8
 
-// Keys fetches the public keys that callback requests name, from trusted URL prefixes only, and
-// keeps them: one fetch per key URL for the life of the process. Safe for concurrent use.
+// fetchTimeout bounds one key fetch.
+const fetchTimeout = 2 * time.Second
+
+// DefaultRefetchInterval is the default Keys.RefetchInterval.
+const DefaultRefetchInterval = 30 * time.Second
+
+// newURLBurst is how many key URLs not yet known may be fetched at once before the limit of one
+// per RefetchInterval applies (OSS's key, a rotated one, and slack).
+const newURLBurst = 4
+
+// ossKeyHost is the host OSS's own key URLs name. OSS sends them as http:// URLs (its Callback
+// reference, https://help.aliyun.com/en/oss/developer-reference/callback, names both prefixes);
+// the CDN serves the same file over https, so Keys fetches it over https, and a network attacker
+// cannot swap the key.
+const ossKeyHost = "gosspublic.alicdn.com"
+
+// Keys fetches the public keys that callback requests name and keeps them. Callers are
+// unauthenticated, so fetching is bounded: only URLs under a trusted prefix whose path ends in
+// .pem, with no query or fragment, are fetched; concurrent calls for one URL share one fetch; a
+// failure is remembered and the URL is not fetched again for RefetchInterval; URLs not in the
+// cache are fetched at most newURLBurst at once, then one per RefetchInterval; a full cache evicts
+// one entry (a failure first, else the least recently used key). Redirects are not followed. Safe
+// for concurrent use.
 type Keys struct {
 	// Trusted are the URL prefixes a key URL must start with, e.g. "https://gosspublic.alicdn.com/".
 	// Required; nothing is trusted without them.
 	Trusted []string
-	// Client fetches keys. Optional; nil means a client with a 2-second timeout.
+	// Client fetches keys. Optional; nil means a client with a 2-second timeout. Keys never lets
+	// it follow a redirect.
 	Client *http.Client
+	// Now is the clock of the fetch limits. Optional; nil means time.Now.
+	Now func() time.Time
+	// RefetchInterval is how long a failed fetch is remembered, and the pace of fetches of new
+	// URLs. Optional; zero means DefaultRefetchInterval.
+	RefetchInterval time.Duration
 
-	mu    sync.Mutex
-	cache map[string]*rsa.PublicKey
+	mu      sync.Mutex
+	cache   map[string]*keyEntry
+	limiter *rate.Limiter
 }
 
-// KeyURL decodes the x-oss-pub-key-url header (base64 of the URL) and checks it against Trusted.
+// keyEntry is one key URL's state: a fetch in flight (done open), a key, or a failure at fetched.
+type keyEntry struct {
+	done    chan struct{} // closed when the fetch ends
+	key     *rsa.PublicKey
+	err     error
+	fetched time.Time
+	used    time.Time
+}
+
+// KeyURL decodes the x-oss-pub-key-url header (base64 of the URL) and checks it: a plain http(s)
+// URL whose path ends in .pem, with no query, fragment or user info, under one of Trusted.
 func (k *Keys) KeyURL(header string) (string, error) {
 	if header == "" {
 		return "", fmt.Errorf("%w: the request has no x-oss-pub-key-url header", ErrUntrustedKeyURL)
@@ -48,8 +92,11 @@ func (k *Keys) KeyURL(header string) (string, error) {
 	}
 	s := string(raw)
 	u, err := url.Parse(s)
-	if err != nil || u.User != nil || u.Fragment != "" || strings.ContainsAny(s, "\\ \t\r\n") {
-		return "", fmt.Errorf("%w: %q is not a plain URL", ErrUntrustedKeyURL, s)
+	if err != nil || u.User != nil || strings.ContainsAny(s, "?#\\ \t\r\n") || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("%w: %q is not a plain URL (no query, fragment or user info)", ErrUntrustedKeyURL, s)
+	}
+	if !strings.HasSuffix(u.Path, ".pem") {
+		return "", fmt.Errorf("%w: %q does not name a .pem file", ErrUntrustedKeyURL, s)
 	}
 	for _, p := range k.Trusted {
 		if p != "" && strings.HasPrefix(s, p) {
@@ -59,57 +106,151 @@ func (k *Keys) KeyURL(header string) (string, error) {
 	return "", fmt.Errorf("%w: %q does not start with a trusted prefix", ErrUntrustedKeyURL, s)
 }
 
-// Key returns the public key named by the x-oss-pub-key-url header value, fetching it once. The
-// error wraps ErrUntrustedKeyURL or ErrBadKey when the call names no usable key (a refusal), and is
-// anything else when the key could not be fetched right now.
+// Key returns the public key named by the x-oss-pub-key-url header value. The error wraps
+// ErrUntrustedKeyURL or ErrBadKey when the call names no usable key (a refusal), and is anything
+// else (ErrKeyFetchLimited, a network error, a 5xx) when the key could not be had right now.
 func (k *Keys) Key(ctx context.Context, header string) (*rsa.PublicKey, error) {
 	u, err := k.KeyURL(header)
 	if err != nil {
 		return nil, err
 	}
+	now := k.now()
 	k.mu.Lock()
-	key := k.cache[u]
+	e := k.cache[u]
+	switch {
+	case e != nil && e.key != nil:
+		e.used = now
+		k.mu.Unlock()
+		return e.key, nil
+	case e != nil && e.done != nil:
+		// A fetch is in flight: wait for it.
+		done := e.done
+		k.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		k.mu.Lock()
+		key, err := e.key, e.err
+		k.mu.Unlock()
+		return key, err
+	case e != nil && now.Sub(e.fetched) < k.interval():
+		k.mu.Unlock()
+		return nil, e.err
+	case e == nil && !k.newURLAllowed(now):
+		k.mu.Unlock()
+		return nil, fmt.Errorf("%w: a new key URL may be fetched once per %v", ErrKeyFetchLimited, k.interval())
+	}
+	if e == nil {
+		k.evictOne()
+		e = &keyEntry{}
+		k.cache[u] = e
+	}
+	e.done, e.used = make(chan struct{}), now
 	k.mu.Unlock()
-	if key != nil {
-		return key, nil
-	}
-	key, err = k.fetch(ctx, u)
-	if err != nil {
-		return nil, err
-	}
+
+	// The fetch is shared: it must not end with the first caller's request.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+	key, err := k.fetch(fctx, u)
+	cancel()
+
 	k.mu.Lock()
-	if k.cache == nil || len(k.cache) >= maxCachedKeys {
-		k.cache = map[string]*rsa.PublicKey{}
-	}
-	k.cache[u] = key
+	e.key, e.err, e.fetched = key, err, k.now()
+	close(e.done)
+	e.done = nil
 	k.mu.Unlock()
-	return key, nil
+	return key, err
 }
 
-func (k *Keys) fetch(ctx context.Context, u string) (*rsa.PublicKey, error) {
-	c := k.Client
-	if c == nil {
-		c = &http.Client{Timeout: 2 * time.Second}
+func (k *Keys) now() time.Time {
+	if k.Now != nil {
+		return k.Now()
 	}
+	return time.Now()
+}
+
+func (k *Keys) interval() time.Duration {
+	if k.RefetchInterval > 0 {
+		return k.RefetchInterval
+	}
+	return DefaultRefetchInterval
+}
+
+// newURLAllowed takes a token for fetching a URL not in the cache. k.mu is held.
+func (k *Keys) newURLAllowed(now time.Time) bool {
+	if k.limiter == nil {
+		k.limiter = rate.NewLimiter(rate.Every(k.interval()), newURLBurst)
+	}
+	return k.limiter.AllowN(now, 1)
+}
+
+// evictOne makes room for one entry when the cache is full: a failure, else the least recently
+// used key; never a fetch in flight. k.mu is held.
+func (k *Keys) evictOne() {
+	if k.cache == nil {
+		k.cache = map[string]*keyEntry{}
+	}
+	if len(k.cache) < maxCachedKeys {
+		return
+	}
+	victim := ""
+	var oldest time.Time
+	for u, e := range k.cache {
+		switch {
+		case e.done != nil:
+			continue
+		case e.key == nil:
+			delete(k.cache, u)
+			return
+		case victim == "" || e.used.Before(oldest):
+			victim, oldest = u, e.used
+		}
+	}
+	if victim != "" {
+		delete(k.cache, victim)
+	}
+}
+
+// FetchURL returns the URL a key URL is fetched from: OSS's own http:// key URL over https, any
+// other URL (e.g. the local OSS's http key) as it is.
+func FetchURL(keyURL string) string {
+	u, err := url.Parse(keyURL)
+	if err != nil || u.Scheme != "http" || !strings.EqualFold(u.Hostname(), ossKeyHost) || u.Port() != "" {
+		return keyURL
+	}
+	u.Scheme = "https"
+	return u.String()
+}
+
+func (k *Keys) fetch(ctx context.Context, keyURL string) (*rsa.PublicKey, error) {
+	c := &http.Client{Timeout: fetchTimeout}
+	if k.Client != nil {
+		cc := *k.Client
+		c = &cc
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	u := FetchURL(keyURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("osscallback: key URL %s: %w", u, err)
+		return nil, fmt.Errorf("osscallback: key URL %s: %w", keyURL, err)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("osscallback: fetching key %s: %w", u, err)
+		return nil, fmt.Errorf("osscallback: fetching key %s: %s", u, ErrorKind(err))
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 500:
 		return nil, fmt.Errorf("osscallback: fetching key %s: status %d", u, resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		// The trusted host has no key there: the URL was made up, not a fault to retry.
+		// The trusted host has no key there (or redirects elsewhere, which is not followed): the
+		// URL was made up, not a fault to retry.
 		return nil, fmt.Errorf("%w: %s answered status %d", ErrBadKey, u, resp.StatusCode)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxKeyBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("osscallback: fetching key %s: %w", u, err)
+		return nil, fmt.Errorf("osscallback: fetching key %s: %s", u, ErrorKind(err))
 	}
 	if len(b) > maxKeyBytes {
 		return nil, fmt.Errorf("%w: %s is over %d bytes", ErrBadKey, u, maxKeyBytes)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -133,4 +134,13 @@ func (w *Webhook) try(ctx context.Context, timeout time.Duration, id string, ts 
 // retryable reports whether a try that ended with status (0: no answer) may succeed when repeated.
 func retryable(status int) bool {
 	return status == 0 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
+
+// Host returns the host of URL, which logs may name (never the URL: its query may hold a token).
+func (w *Webhook) Host() string {
+	u, err := url.Parse(w.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
