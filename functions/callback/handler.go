@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
@@ -34,19 +37,26 @@ type options struct {
 	keyClient     *http.Client // fetches OSS's public key
 	webhookClient *http.Client
 	logger        *slog.Logger // the access and event log; nil: JSON on stdout
+	objects       ObjectHeader // nil: HeadObject on OSS with the role's credentials
 }
 
 type server struct {
 	cfg     config.Config
 	keys    *osscallback.Keys
 	webhook *osscallback.Webhook // nil without WEBHOOK_URL
+	objects ObjectHeader
 	now     func() time.Time
 }
 
-func newHandler(cfg config.Config, o options) (http.Handler, error) {
-	s := &server{cfg: cfg, now: o.now, keys: &osscallback.Keys{Trusted: cfg.CallbackTrustedKeyURLs, Client: o.keyClient}}
+// newHandler returns the callback function; creds are its role's credentials, with which it asks
+// OSS what is stored under the key a callback names.
+func newHandler(cfg config.Config, creds rolecred.Provider, o options) (http.Handler, error) {
+	s := &server{cfg: cfg, now: o.now, objects: o.objects, keys: &osscallback.Keys{Trusted: cfg.CallbackTrustedKeyURLs, Client: o.keyClient, Now: o.now}}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.objects == nil {
+		s.objects = newOSSHeader(cfg, creds, nil)
 	}
 	if cfg.WebhookURL != "" {
 		wh, err := osscallback.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
@@ -85,7 +95,9 @@ func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 // verify checks the call the way OSS's Callback reference says: a trusted key URL, OSS's RSA
-// signature over the path, query and body, then the upload's bucket and prefix.
+// signature over the path, query and body, then the upload's bucket and prefix; then, because the
+// uploader writes the body (see object.go), it asks OSS what is stored under the key and takes size,
+// ETag and type from OSS.
 func (s *server) verify(r *http.Request) (osscallback.Upload, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -114,6 +126,18 @@ func (s *server) verify(r *http.Request) (osscallback.Upload, error) {
 	if err := u.CheckScope(s.cfg.Bucket, s.cfg.Rules.Dir, s.cfg.Auth != nil); err != nil {
 		return u, &upload.Error{Code: upload.CodePermissionDenied, Message: "the upload is outside the configured bucket and prefix", Err: err}
 	}
+	obj, err := s.objects.Head(r.Context(), u.Key)
+	switch {
+	case errors.Is(err, ErrNoObject):
+		return u, &upload.Error{Code: upload.CodePermissionDenied, Message: "the callback names an object that is not stored", Err: err}
+	case err != nil:
+		return u, upload.Unavailable("the stored object's details (HeadObject with the callback function's role)", err)
+	case !strings.EqualFold(obj.ETag, u.ETag):
+		// Another object than the one uploaded (a forged body, or replaced since).
+		return u, &upload.Error{Code: upload.CodePermissionDenied, Message: "the callback's ETag is not the stored object's",
+			Err: fmt.Errorf("body ETag %q, stored %q", u.ETag, obj.ETag)}
+	}
+	u.Size, u.ETag, u.ContentType = obj.Size, obj.ETag, obj.ContentType
 	return u, nil
 }
 
@@ -125,13 +149,20 @@ func (s *server) notify(ctx context.Context, ev osscallback.Event) []any {
 	}
 	payload, err := json.Marshal(ev)
 	if err != nil {
-		return []any{"webhook", "failed", "webhookError", err.Error()}
+		return []any{"webhook", "failed", "webhookError", "marshal"}
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WebhookBudget)
 	defer cancel()
 	n, err := s.webhook.Deliver(ctx, ev.Data.ID(), s.now(), payload)
 	if err != nil {
-		return []any{"webhook", "failed", "webhookAttempts", n, "webhookError", err.Error()}
+		// Never the error's text: a *url.Error prints WEBHOOK_URL, whose query may hold a token.
+		status := 0
+		var de *osscallback.DeliveryError
+		if errors.As(err, &de) {
+			status, err = de.Status, de.Err
+		}
+		return []any{"webhook", "failed", "webhookAttempts", n, "webhookStatus", status,
+			"webhookError", osscallback.ErrorKind(err), "webhookHost", s.webhook.Host()}
 	}
 	return []any{"webhook", "delivered", "webhookAttempts", n}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/md5"
 	"crypto/rand"
@@ -11,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,6 +60,29 @@ type fixture struct {
 	webhooks []*http.Request
 	bodies   [][]byte
 	hook     func(*http.Request) (*http.Response, error) // the webhook receiver's behaviour
+	objects  *fakeObjects                                 // what OSS has stored (HeadObject)
+}
+
+// fakeObjects is OSS's HeadObject over a map of key to object; err, when set, is every answer.
+type fakeObjects struct {
+	mu    sync.Mutex
+	byKey map[string]ObjectInfo
+	heads []string
+	err   error
+}
+
+func (o *fakeObjects) Head(_ context.Context, key string) (ObjectInfo, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.heads = append(o.heads, key)
+	if o.err != nil {
+		return ObjectInfo{}, o.err
+	}
+	info, ok := o.byKey[key]
+	if !ok {
+		return ObjectInfo{}, fmt.Errorf("%w (NoSuchKey)", ErrNoObject)
+	}
+	return info, nil
 }
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -70,7 +95,13 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 
 func newFixture(t *testing.T, env map[string]string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, priv: testKey(), hook: func(*http.Request) (*http.Response, error) { return respond(204, ""), nil }}
+	f := &fixture{t: t, priv: testKey(), hook: func(*http.Request) (*http.Response, error) { return respond(204, ""), nil },
+		objects: &fakeObjects{byKey: map[string]ObjectInfo{}}}
+	// The objects the tests' callbacks name, as OSS stores them.
+	for _, up := range []map[string]string{pngUpload(), aliceUpload()} {
+		size, _ := strconv.ParseInt(up["size"], 10, 64)
+		f.objects.byKey[up["object"]] = ObjectInfo{Size: size, ETag: up["etag"], ContentType: up["mimeType"]}
+	}
 	der, _ := x509.MarshalPKIXPublicKey(&f.priv.PublicKey)
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	vals := map[string]string{"OSS_BUCKET": "uploads-bucket", "OSS_REGION": "cn-hangzhou",
@@ -102,8 +133,8 @@ func newFixture(t *testing.T, env map[string]string) *fixture {
 		f.mu.Unlock()
 		return f.hook(r)
 	})}
-	f.h, err = newHandler(cfg, options{now: func() time.Time { return now }, keyClient: keyClient, webhookClient: hookClient,
-		logger: slog.New(slog.NewJSONHandler(&f.log, nil))})
+	f.h, err = newHandler(cfg, nil, options{now: func() time.Time { return now }, keyClient: keyClient, webhookClient: hookClient,
+		logger: slog.New(slog.NewJSONHandler(&f.log, nil)), objects: f.objects})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +151,13 @@ func body(vals map[string]string) string {
 		out = strings.ReplaceAll(out, "${"+k+"}", "")
 	}
 	return out
+}
+
+// aliceUpload is a stored object of user alice (per-user mode).
+func aliceUpload() map[string]string {
+	up := pngUpload()
+	up["object"], up["x:user"] = "uploads/alice/2026/ab.png", "alice"
+	return up
 }
 
 func pngUpload() map[string]string {
@@ -319,8 +357,7 @@ func TestRefusedCallbacks(t *testing.T) {
 func TestPerUserKeys(t *testing.T) {
 	_, env := fcwebtest.Issuer(t, time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC)) // per-user mode on; the callback never sees a token
 	f := newFixture(t, env)
-	up := pngUpload()
-	up["object"], up["x:user"] = "uploads/alice/2026/ab.png", "alice"
+	up := aliceUpload()
 	if rec := f.signedCall(body(up)); rec.Code != 200 {
 		t.Fatalf("alice's upload: %d %s", rec.Code, rec.Body)
 	}
@@ -400,5 +437,36 @@ func TestOSSKeySizeAccepted(t *testing.T) {
 	err = osscallback.Verify(key, "e5LwzwTkP9AFAItT4YzvdJOHd0Y0wqTMWhsV/h5SG90JYGAmMd+8LQyj96R+9qUfJWjMt6suuUh7LaOryR87Dw==", "/api/v3/callback/oss/TnXx5E5VyfJUyM1UdkdDu1rtnJ34EbmH", "", []byte(b))
 	if err != nil {
 		t.Fatalf("OSS's 512-bit key is refused by this binary: %v", err)
+	}
+}
+
+// TestWebhookErrorLogsNoURL: Go's *url.Error prints the whole request URL, and a webhook URL may
+// carry its token in the query (DingTalk's ?access_token=); the log names the host, the status and
+// the kind of error only.
+func TestWebhookErrorLogsNoURL(t *testing.T) {
+	const token = "d1e2a3d4b5e6e7f8tokenvalue"
+	for name, hook := range map[string]func(*http.Request) (*http.Response, error){
+		"network error": func(*http.Request) (*http.Response, error) { return nil, errors.New("connection refused") },
+		"5xx":           func(*http.Request) (*http.Response, error) { return respond(502, ""), nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, map[string]string{"WEBHOOK_URL": "https://oapi.hooks.test/robot/send?access_token=" + token})
+				f.hook = hook
+				if rec := f.signedCall(body(pngUpload())); rec.Code != 200 {
+					t.Fatalf("status %d", rec.Code)
+				}
+				if strings.Contains(f.log.String(), token) || strings.Contains(f.log.String(), "access_token") {
+					t.Errorf("the log holds the webhook URL's query:\n%s", f.log.String())
+				}
+				l := f.lines("upload completed")
+				if len(l) != 1 || l[0]["webhookHost"] != "oapi.hooks.test" || l[0]["webhookError"] == "" {
+					t.Errorf("log line %v", l)
+				}
+				if name == "5xx" && l[0]["webhookStatus"] != float64(502) {
+					t.Errorf("webhookStatus %v", l[0]["webhookStatus"])
+				}
+			})
+		})
 	}
 }

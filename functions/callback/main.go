@@ -3,8 +3,9 @@
 //go:debug rsa1024min=0
 
 // Command callback is the Function Compute handler OSS calls after each upload (POST
-// /oss_upload_callback): it verifies OSS's signature, checks the upload lies under the prefix, logs
-// it, notifies WEBHOOK_URL and answers with the upload's details, which OSS relays to the client.
+// /oss_upload_callback): it verifies OSS's signature, checks the upload lies under the prefix, asks OSS
+// (HeadObject, with its role's credentials) for the stored object's size, ETag and type, logs it,
+// notifies WEBHOOK_URL and answers with the upload's details, which OSS relays to the client.
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 )
 
 func main() {
-	fcweb.Main(config.FunctionCallback, func(cfg config.Config, _ rolecred.Provider) (http.Handler, error) {
-		return newHandler(cfg, options{})
+	fcweb.Main(config.FunctionCallback, func(cfg config.Config, creds rolecred.Provider) (http.Handler, error) {
+		return newHandler(cfg, creds, options{})
 	})
 }
