@@ -60,7 +60,7 @@ type fixture struct {
 	webhooks []*http.Request
 	bodies   [][]byte
 	hook     func(*http.Request) (*http.Response, error) // the webhook receiver's behaviour
-	objects  *fakeObjects                                 // what OSS has stored (HeadObject)
+	objects  *fakeObjects                                // what OSS has stored (HeadObject)
 }
 
 // fakeObjects is OSS's HeadObject over a map of key to object; err, when set, is every answer.
