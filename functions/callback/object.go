@@ -53,13 +53,14 @@ const HeadTimeout = 1500 * time.Millisecond
 // (rolecred, as the signers get theirs), through the Alibaba Cloud OSS Go SDK.
 type ossHeader struct {
 	bucket   string
+	region   string
 	endpoint ossauth.Endpoint
 	creds    rolecred.Provider
 	client   *http.Client // nil: the SDK's own
 }
 
 func newOSSHeader(cfg config.Config, creds rolecred.Provider, client *http.Client) *ossHeader {
-	return &ossHeader{bucket: cfg.Bucket, endpoint: cfg.Endpoint, creds: creds, client: client}
+	return &ossHeader{bucket: cfg.Bucket, region: cfg.Region, endpoint: cfg.Endpoint, creds: creds, client: client}
 }
 
 // Head asks OSS for the object's metadata. The endpoint is OSS_ENDPOINT (the bucket's public
@@ -73,7 +74,7 @@ func (h *ossHeader) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	opts := []oss.ClientOption{oss.SecurityToken(c.SecurityToken), oss.Timeout(2, 2)}
+	opts := []oss.ClientOption{oss.SecurityToken(c.SecurityToken), oss.Timeout(2, 2), oss.AuthVersion(oss.AuthV4), oss.Region(h.region)}
 	switch h.endpoint.Addressing {
 	case ossauth.PathStyle:
 		opts = append(opts, oss.ForcePathStyle(true))

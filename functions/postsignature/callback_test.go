@@ -47,4 +47,7 @@ func TestPostPolicyBindsCallback(t *testing.T) {
 	if _, ok := got.Fields["callback"]; ok {
 		t.Error("a callback without OSS_CALLBACK_URL")
 	}
+	if _, conds := conditions(t, got.Policy); !has(conds, []any{"eq", "$callback", ""}) {
+		t.Errorf("without OSS_CALLBACK_URL the policy does not forbid a callback field: %v", conds)
+	}
 }

@@ -97,6 +97,11 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		for k, v := range osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename) {
 			fields[k] = v
 		}
+	} else {
+		// OSS takes every form field, named in the policy or not (PostObject reference), so a
+		// client could add a callback field and have OSS post a signed callback wherever it likes
+		// with this bundle's upload; the policy pins callback to "" (absent) instead.
+		conds = append(conds, ossauth.Eq("callback", ""))
 	}
 
 	creds, err := s.creds.Credentials(r.Context())

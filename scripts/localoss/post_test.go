@@ -204,6 +204,10 @@ func TestPostObject(t *testing.T) {
 			fields: []field{{"key", key}}, wantStatus: 204, wantKey: key},
 		{name: "redirect forbidden by policy", conds: []any{keyCond, []any{"eq", "$success_action_redirect", ""}},
 			fields: []field{{"key", key}, {"success_action_redirect", "https://evil.example/"}}, wantStatus: 403, wantCode: CodeAccessDenied},
+		// A signer without callbacks pins callback to "": a client-added callback field is refused
+		// before anything is stored or called back.
+		{name: "callback forbidden by policy", conds: []any{keyCond, []any{"eq", "$callback", ""}},
+			fields: []field{{"key", key}, {"callback", "eyJjYWxsYmFja1VybCI6Imh0dHA6Ly8xMjcuMC4wLjE6MS94IiwiY2FsbGJhY2tCb2R5IjoiYT1iIn0="}}, wantStatus: 403, wantCode: CodeAccessDenied},
 		{name: "required field absent", conds: []any{keyCond, []any{"eq", "$x-oss-forbid-overwrite", "true"}},
 			fields: []field{{"key", key}}, wantStatus: 403, wantCode: CodeAccessDenied},
 		// https://www.alibabacloud.com/help/en/oss/user-guide/0006-00000117 (issue 18 row 5).

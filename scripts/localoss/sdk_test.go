@@ -3,6 +3,8 @@ package localoss
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/url"
@@ -351,4 +353,38 @@ func TestSDKv1(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestHeadObjectLikeOSS: HeadObject answers the object's Content-Length, ETag (quoted, upper-case
+// hex MD5 for a simple upload) and Content-Type with no body, and 404 NoSuchKey for a missing key
+// (HeadObject, https://help.aliyun.com/en/oss/developer-reference/headobject). The callback
+// function relies on these three headers.
+func TestHeadObjectLikeOSS(t *testing.T) {
+	env := newTestEnv(t, time.Now())
+	cl, err := ossv1.New(env.http.URL, testAK, testSK, ossv1.AuthVersion(ossv1.AuthV4), ossv1.Region(testRegion))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := cl.Bucket(testBucket)
+	data := []byte("head me")
+	if err := b.PutObject(testKey, bytes.NewReader(data), ossv1.ContentType("image/png")); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.GetObjectDetailedMeta(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Get("Content-Length") != "7" || h.Get("ETag") != `"`+strings.ToUpper(md5hex(data))+`"` || h.Get("Content-Type") != "image/png" {
+		t.Errorf("HeadObject headers %v", h)
+	}
+	_, err = b.GetObjectDetailedMeta("missing/key")
+	var se ossv1.ServiceError
+	if !errors.As(err, &se) || se.StatusCode != 404 {
+		t.Errorf("HeadObject of a missing key: %v, want 404", err)
+	}
+}
+
+func md5hex(b []byte) string {
+	s := md5.Sum(b)
+	return hex.EncodeToString(s[:])
 }
