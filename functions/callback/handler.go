@@ -79,7 +79,12 @@ func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Every refusal is logged (never the signature), and nothing else happens.
 		e := upload.AsError(err)
-		fcweb.Logger(r.Context()).Warn("callback refused", "code", e.Code, "reason", e.Message, "detail", errString(e.Err))
+		attrs := []any{"code", e.Code, "reason", e.Message, "detail", errString(e.Err)}
+		if u.Key != "" {
+			// The bucket and key the (signed) body names: what an investigation needs.
+			attrs = append(attrs, "bucket", u.Bucket, "key", u.Key)
+		}
+		fcweb.Logger(r.Context()).Warn("callback refused", attrs...)
 		fcweb.WriteError(w, r, &upload.Error{Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter})
 		return
 	}

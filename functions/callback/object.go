@@ -98,7 +98,7 @@ func (h *ossHeader) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		var se oss.ServiceError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
-			return ObjectInfo{}, fmt.Errorf("%w (%s)", ErrNoObject, se.Code)
+			return ObjectInfo{}, fmt.Errorf("%w: HeadObject answered 404", ErrNoObject)
 		}
 		return ObjectInfo{}, headError(err)
 	}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -195,4 +198,112 @@ func TestCallbackSTS(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// syncBuffer collects the functions' output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestCallbackForgedBodyRefused is the security review's attack: the callback body is the
+// uploader's template, so bob, with his STS credentials, uploads a tiny object of his own and asks
+// OSS to call back with a constant body naming alice's key, a size and a type. OSS signs it; the
+// callback function asks OSS (HeadObject, its own role) what is stored there, finds nothing and
+// refuses: no event reaches the webhook, the client gets CallbackFailed. A genuine callback for
+// bob's upload still goes through, with size and type from OSS.
+func TestCallbackForgedBodyRefused(t *testing.T) {
+	wh, err := StartWebhook("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	var out syncBuffer
+	s, err := Start(context.Background(), Options{Bins: bins, Auth: true, Callbacks: true, Env: wh.Env(), FunctionOutput: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tok, err := s.Issuer.Mint("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bob stsWithCallback
+	if resp := call(t, "GET", s.OriginURL, "/get_sts_token_for_oss_upload", map[string]string{"Authorization": "Bearer " + tok}, &bob); resp.StatusCode != 200 || bob.Callback == nil {
+		t.Fatalf("bob's token: %d %+v", resp.StatusCode, bob)
+	}
+	client := ossClient(bob.stsToken)
+	ctx := context.Background()
+	put := func(key string, body string) (*oss.PutObjectResult, error) {
+		param, _ := json.Marshal(osscallback.Parameter{CallbackURL: bob.Callback.URL, CallbackBody: body, CallbackBodyType: osscallback.BodyType})
+		return client.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(bob.Bucket), Key: oss.Ptr(key), Body: strings.NewReader("tiny"),
+			ContentType: oss.Ptr("application/octet-stream"), Callback: oss.Ptr(base64.StdEncoding.EncodeToString(param))})
+	}
+	events := func() []osscallback.Event {
+		evs, rejected := wh.Events()
+		if rejected > 0 {
+			t.Errorf("%d webhooks failed verification", rejected)
+		}
+		return evs
+	}
+
+	forgedKey := s.Dir + "alice/2026/11/29/forged.pdf"
+	forged := url.Values{"bucket": {s.Bucket}, "object": {forgedKey}, "etag": {"0123456789ABCDEF0123456789ABCDEF"},
+		"size": {"123"}, "mimeType": {"application/pdf"}, "user": {"alice"}}.Encode()
+	_, err = put(bob.Dir+"tiny.bin", forged)
+	var se *oss.ServiceError
+	if !errors.As(err, &se) || se.StatusCode != 203 || se.Code != "CallbackFailed" {
+		t.Errorf("the forged callback: %v, want 203 CallbackFailed", err)
+	}
+	if evs := events(); len(evs) != 0 {
+		t.Errorf("the webhook got %d events for a forged callback: %+v", len(evs), evs)
+	}
+	if !strings.Contains(out.String(), "callback refused") || !strings.Contains(out.String(), forgedKey) {
+		t.Errorf("no refusal naming %s in the callback function's log:\n%s", forgedKey, out.String())
+	}
+
+	// The same forgery with bob's own key and made-up size and type: the event carries OSS's.
+	own := bob.Dir + "own.bin"
+	lying := url.Values{"bucket": {s.Bucket}, "object": {"${object}"}, "etag": {"${etag}"}, "size": {"999999"}, "mimeType": {"image/png"}}.Encode()
+	lying = strings.NewReplacer("%24%7Bobject%7D", "${object}", "%24%7Betag%7D", "${etag}").Replace(lying)
+	if _, err := put(own, lying); err != nil {
+		t.Fatalf("bob's own upload with a callback: %v", err)
+	}
+	evs := events()
+	if len(evs) != 1 || evs[0].Data.Key != own || evs[0].Data.Size != 4 || evs[0].Data.ContentType != "application/octet-stream" || evs[0].Data.User != "bob" {
+		t.Errorf("events %+v, want one for %s with OSS's size 4 and type", evs, own)
+	}
+}
+
+// TestNoCallbackFieldWithoutCallbacks: without OSS_CALLBACK_URL the POST policy pins callback to
+// "", so a client cannot add a callback field and have OSS post a signed callback to a URL of its
+// choosing with this bundle's upload.
+func TestNoCallbackFieldWithoutCallbacks(t *testing.T) {
+	var s postSignature
+	if resp := call(t, "GET", defaults.OriginURL, "/get_post_signature_for_oss_upload?filename=n.png", nil, &s); resp.StatusCode != 200 {
+		t.Fatalf("post signature: %d", resp.StatusCode)
+	}
+	fields := map[string]string{}
+	for k, v := range s.Fields {
+		fields[k] = v
+	}
+	fields["callback"] = osscallback.Param("http://127.0.0.1:1/elsewhere")
+	if status, code := ossError(t, postForm(t, s.Host, fieldsOf(fields), "n.png", pngOf(t, 2, 2))); status != 403 || code != "AccessDenied" {
+		t.Fatalf("a client-added callback field: %d %s, want 403 AccessDenied", status, code)
+	}
+	if _, _, err := defaults.OSS.Object(defaults.Bucket, s.Key); err == nil {
+		t.Error("the object was stored")
+	}
 }

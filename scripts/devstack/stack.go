@@ -102,6 +102,9 @@ type Stack struct {
 	Issuer       *localidp.Issuer // with Options.Auth
 	Registry     *localcred.Registry
 	FunctionRole localcred.Key
+	// CallbackRole is the callback function's own role: it may only read (HeadObject) under the
+	// prefix, as scripts/deploy/policies/callback-function-role.json grants in the cloud.
+	CallbackRole localcred.Key
 	Functions    map[string]*fcemu.Function // without Options.Scaling
 	Pools        map[string]*fcemu.Pool     // with Options.Scaling
 	handlers     map[string]http.Handler
@@ -159,7 +162,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.OriginURL = "http://" + origin.Addr().String()
 
 	env := map[string]string{}
-	var creds func() (string, string, string)
+	var creds, callbackCreds func() (string, string, string)
 	if o.Real {
 		for _, kv := range os.Environ() {
 			k, v, _ := strings.Cut(kv, "=")
@@ -172,13 +175,15 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			return nil, errors.New("devstack: real mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (the credentials the functions use as their role)")
 		}
 		creds = func() (string, string, string) { return id, secret, token }
+		callbackCreds = creds
 		s.Bucket, s.Region = env["OSS_BUCKET"], env["OSS_REGION"]
 	} else {
 		if err := s.startLocal(o, env); err != nil {
 			return nil, err
 		}
-		k := s.FunctionRole
+		k, cb := s.FunctionRole, s.CallbackRole
 		creds = func() (string, string, string) { return k.AccessKeyID, k.AccessKeySecret, k.SecurityToken }
+		callbackCreds = func() (string, string, string) { return cb.AccessKeyID, cb.AccessKeySecret, cb.SecurityToken }
 	}
 	if o.Auth {
 		idp, err := localidp.Start(localidp.Options{}) // the real clock, as the functions verify with it
@@ -212,8 +217,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			name := fn
 			authorize = func(r *http.Request) (map[string]string, error) { return o.Authorize(name, r) }
 		}
+		fnCreds := creds
+		if fn == config.FunctionCallback {
+			fnCreds = callbackCreds
+		}
 		fo := fcemu.Options{
-			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: creds,
+			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: fnCreds,
 			RoleEnv: true, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
 			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
 			Initializer: o.Initializer,
@@ -268,6 +277,15 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 		SecurityToken: "local-function-role-token-" + randomHex(16), Policy: rolePolicy,
 	}
 	s.Registry.Put(s.FunctionRole)
+	callbackPolicy, _ := json.Marshal(map[string]any{"Version": "1", "Statement": []map[string]any{{
+		"Effect": "Allow", "Action": []string{"oss:GetObject"},
+		"Resource": []string{"acs:oss:*:*:" + o.Bucket + "/" + dir + "*"},
+	}}})
+	s.CallbackRole = localcred.Key{
+		AccessKeyID: "STS.LocalCallbackRole" + randomHex(4), AccessKeySecret: randomHex(16),
+		SecurityToken: "local-callback-role-token-" + randomHex(16), Policy: callbackPolicy,
+	}
+	s.Registry.Put(s.CallbackRole)
 
 	sts, err := fakests.New(fakests.Options{
 		Registry: s.Registry, Now: o.Now, MaxSessionDuration: 12 * time.Hour, RateLimit: o.STSRateLimit,
