@@ -69,6 +69,11 @@ var wantPolicies = map[string]struct {
 	// postsignature and presignedurl sign PutObject / PostObject (= oss:PutObject) with their own role,
 	// and write their logs.
 	"signer-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:PutObject"}, resources: []string{logScope, objectScope}},
+	// The callback function asks OSS what is stored under the key a callback names (HeadObject is
+	// oss:GetObject, https://help.aliyun.com/en/oss/user-guide/ram-policy-overview), and writes its
+	// logs. A role of its own: the signers' role must not read, and this internet-facing function,
+	// which any caller reaches, must not write.
+	"callback-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:GetObject"}, resources: []string{logScope, objectScope}},
 	// The browser, with the upload role's credentials: single PUT and multipart (initiate, parts and
 	// complete are oss:PutObject), listing parts to resume, aborting.
 	"upload-role.json": {actions: []string{"oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{objectScope}},

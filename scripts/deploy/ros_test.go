@@ -119,9 +119,9 @@ func canonicalPolicy(t *testing.T, doc any) []string {
 	return out
 }
 
-// TestROSRolesTemplate: the ROS template creates the three roles with exactly the documents of
+// TestROSRolesTemplate: the ROS template creates the four roles with exactly the documents of
 // scripts/deploy/policies (rendered for the same bucket, prefix, region and account), the function
-// roles trusting FC only, and outputs the three ARNs under the form's parameter names.
+// roles trusting FC only, and outputs the four ARNs under the form's parameter names.
 func TestROSRolesTemplate(t *testing.T) {
 	t.Parallel()
 	root := repoRoot(t)
@@ -187,9 +187,10 @@ func TestROSRolesTemplate(t *testing.T) {
 		name          string
 		trust, policy any
 	}{
-		"StsFunctionRole":    {prefix + "-sts", fcTrust, policyFile("sts-function-role.json")},
-		"SignerFunctionRole": {prefix + "-signer", fcTrust, policyFile("signer-function-role.json")},
-		"UploadRole":         {prefix + "-browser", policyFile("upload-role-trust.json"), policyFile("upload-role.json")},
+		"StsFunctionRole":      {prefix + "-sts", fcTrust, policyFile("sts-function-role.json")},
+		"SignerFunctionRole":   {prefix + "-signer", fcTrust, policyFile("signer-function-role.json")},
+		"CallbackFunctionRole": {prefix + "-callback", fcTrust, policyFile("callback-function-role.json")},
+		"UploadRole":           {prefix + "-browser", policyFile("upload-role-trust.json"), policyFile("upload-role.json")},
 	}
 	if len(tmpl.Resources) != len(want) {
 		t.Errorf("%d resources, want %d", len(tmpl.Resources), len(want))
@@ -221,7 +222,7 @@ func TestROSRolesTemplate(t *testing.T) {
 	}
 	// Outputs are named after the form's parameters, which the publish test knows.
 	p, _ := readPublish(t)
-	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "uploadRoleArn"} {
+	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "callbackFunctionRoleArn", "uploadRoleArn"} {
 		out, ok := tmpl.Outputs[name]
 		if !ok {
 			t.Errorf("no output %s", name)

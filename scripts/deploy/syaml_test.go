@@ -42,6 +42,7 @@ var testParams = map[string]string{
 	"uploadDir":               "user/uploads/",
 	"stsFunctionRoleArn":      "acs:ram::1234567890123456:role/fc-oss-upload-sts",
 	"signerFunctionRoleArn":   "acs:ram::1234567890123456:role/fc-oss-upload-signer",
+	"callbackFunctionRoleArn": "acs:ram::1234567890123456:role/fc-oss-upload-callback",
 	"uploadRoleArn":           "acs:ram::1234567890123456:role/fc-oss-upload-browser",
 	"maxSizeBytes":            "5242880",
 	"allowedContentTypes":     "image/png,image/jpeg",
@@ -72,6 +73,7 @@ var roleParam = map[string]string{
 	"sts":           "stsFunctionRoleArn",
 	"postsignature": "signerFunctionRoleArn",
 	"presignedurl":  "signerFunctionRoleArn",
+	"callback":      "callbackFunctionRoleArn", // HeadObject on the uploads it is told of
 }
 
 // domainRoutes is the routing of the one origin: path -> function (resource name).
@@ -337,7 +339,7 @@ func TestPublishYAML(t *testing.T) {
 	// upload role made that way cannot be assumed by the sts function (NoPermission), and the function
 	// roles would get AliyunOSSFullAccess / AliyunSTSAssumeRoleAccess instead of the scoped policies of
 	// scripts/deploy/policies. The roles are the one manual step; the form takes their ARNs.
-	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "uploadRoleArn"} {
+	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "callbackFunctionRoleArn", "uploadRoleArn"} {
 		prop := params.Properties[name]
 		if _, ok := prop["x-role"]; ok {
 			t.Errorf("parameter %s offers x-role, which creates a role with system policies and a service trust", name)
