@@ -56,10 +56,19 @@ type ossHeader struct {
 	region   string
 	endpoint ossauth.Endpoint
 	creds    rolecred.Provider
-	client   *http.Client // nil: the SDK's own
+	client   *http.Client // shared by every call
 }
 
+// newOSSHeader returns the production ObjectHeader. client nil means one client for the life of
+// the process (the SDK would otherwise make a new transport, and its idle connections, for every
+// client it builds), bounded per call by HeadTimeout and never following a redirect.
 func newOSSHeader(cfg config.Config, creds rolecred.Provider, client *http.Client) *ossHeader {
+	if client == nil {
+		client = &http.Client{
+			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
 	return &ossHeader{bucket: cfg.Bucket, region: cfg.Region, endpoint: cfg.Endpoint, creds: creds, client: client}
 }
 
@@ -74,15 +83,12 @@ func (h *ossHeader) Head(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	opts := []oss.ClientOption{oss.SecurityToken(c.SecurityToken), oss.Timeout(2, 2), oss.AuthVersion(oss.AuthV4), oss.Region(h.region)}
+	opts := []oss.ClientOption{oss.SecurityToken(c.SecurityToken), oss.AuthVersion(oss.AuthV4), oss.Region(h.region), oss.HTTPClient(h.client)}
 	switch h.endpoint.Addressing {
 	case ossauth.PathStyle:
 		opts = append(opts, oss.ForcePathStyle(true))
 	case ossauth.CNAME:
 		opts = append(opts, oss.UseCname(true))
-	}
-	if h.client != nil {
-		opts = append(opts, oss.HTTPClient(h.client))
 	}
 	client, err := oss.New(h.endpoint.BaseURL(), c.AccessKeyID, c.AccessKeySecret, opts...)
 	if err != nil {

@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -153,4 +156,30 @@ func TestOSSHeaderAgainstLocalOSS(t *testing.T) {
 	if _, err := newOSSHeader(cfg, nil, nil).Head(context.Background(), key); err == nil {
 		t.Error("no credentials: no error")
 	}
+}
+
+// TestOSSHeaderHangBounded: a HeadObject that hangs ends after HeadTimeout with an error to retry
+// (503), leaving OSS's 5 seconds room for the answer. On synctest's fake clock.
+func TestOSSHeaderHangBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg, err := config.Load(config.FunctionCallback, func(k string) string {
+			return map[string]string{"OSS_BUCKET": "cb-bucket", "OSS_REGION": "cn-hangzhou"}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hang := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})}
+		h := newOSSHeader(cfg, fixedCreds{AccessKeyID: "STS.k", AccessKeySecret: "s", SecurityToken: "t"}, hang)
+		start := time.Now()
+		_, err = h.Head(context.Background(), "uploads/a.bin")
+		if err == nil || errors.Is(err, ErrNoObject) {
+			t.Errorf("a hanging HeadObject: %v, want an error to retry", err)
+		}
+		if took := time.Since(start); took > HeadTimeout {
+			t.Errorf("took %v, over HeadTimeout %v", took, HeadTimeout)
+		}
+	})
 }
