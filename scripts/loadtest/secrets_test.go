@@ -51,6 +51,8 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	sec.add("alice's JWT", strings.TrimPrefix(alice["Authorization"], "Bearer "))
 	sec.add("function role secret", s.FunctionRole.AccessKeySecret)
 	sec.add("function role token", s.FunctionRole.SecurityToken)
+	sec.add("callback role secret", s.CallbackRole.AccessKeySecret) // it signs HeadObject
+	sec.add("callback role token", s.CallbackRole.SecurityToken)
 	sec.add("webhook secret", wh.Secret)
 	sec.add("webhook key", strings.TrimPrefix(wh.Secret, "whsec_"))
 	requests := 0
