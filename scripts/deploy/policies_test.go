@@ -67,8 +67,9 @@ var wantPolicies = map[string]struct {
 	// It also writes its logs (row 4 of issue 14).
 	"sts-function-role.json": {actions: []string{"log:PostLogStoreLogs", "sts:AssumeRole"}, resources: []string{"${uploadRoleArn}", logScope}},
 	// postsignature and presignedurl sign PutObject / PostObject (= oss:PutObject) with their own role,
-	// and write their logs.
-	"signer-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:PutObject"}, resources: []string{logScope, objectScope}},
+	// and write their logs; presignedurl also initiates and completes multipart uploads (oss:PutObject),
+	// lists their parts (resume, and the check before completing) and aborts them.
+	"signer-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{logScope, objectScope}},
 	// The browser, with the upload role's credentials: single PUT and multipart (initiate, parts and
 	// complete are oss:PutObject), listing parts to resume, aborting.
 	"upload-role.json": {actions: []string{"oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{objectScope}},
