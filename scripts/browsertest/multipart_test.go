@@ -207,7 +207,8 @@ func TestUppy(t *testing.T) {
 			}
 			if _, err := chromedp.Run(ctx, chromedp.Poll[string](`window.uppy && document.body.dataset.uppyVersion`,
 				chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-				t.Fatalf("Uppy did not start: %v", err)
+				shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.title + ' | ' + (document.getElementById('status') || {}).textContent`))
+				t.Fatalf("Uppy did not start: %v; page: %s", err, shown)
 			}
 			if v := eval[string](t, ctx, `document.body.dataset.uppyVersion`); !strings.HasPrefix(v, major+".") {
 				t.Fatalf("Uppy %s loaded, want %s.x", v, major)

@@ -158,10 +158,10 @@ func Load(function string, getenv func(string) string) (Config, error) {
 	c.Auth = l.auth()
 	if c.Auth != nil && len(dir)+userauth.MaxSegmentBytes+1 > upload.MaxKeyBytes-128 {
 		l.fail("OSS_UPLOAD_DIR", "is %d bytes; with per-user uploads at most %d leave room for the user segment and object names", len(dir), upload.MaxKeyBytes-128-userauth.MaxSegmentBytes-1)
-		c.DemoUppyURL = l.str("DEMO_UPPY_URL")
-		if c.DemoUppyURL != "" && !strings.HasSuffix(c.DemoUppyURL, "/") {
-			l.fail("DEMO_UPPY_URL", "%q must be a folder URL ending in /", c.DemoUppyURL)
-		}
+	}
+	c.DemoUppyURL = l.str("DEMO_UPPY_URL")
+	if c.DemoUppyURL != "" && !strings.HasSuffix(c.DemoUppyURL, "/") {
+		l.fail("DEMO_UPPY_URL", "%q must be a folder URL ending in /", c.DemoUppyURL)
 	}
 	c.DemoTokenURL = l.str("DEMO_TOKEN_URL")
 	c.CallbackURL = l.str("OSS_CALLBACK_URL")

@@ -47,3 +47,20 @@ func TestDefaultUppyURL(t *testing.T) {
 		t.Errorf("DefaultUppyURL %s does not name %s", DefaultUppyURL, want)
 	}
 }
+
+func TestDemoUppyURL(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou"}
+	cfg, err := Load(FunctionPresignedURL, func(k string) string { return env[k] })
+	if err != nil || cfg.DemoUppyURL != DefaultUppyURL {
+		t.Errorf("default: %q %v", cfg.DemoUppyURL, err)
+	}
+	env["DEMO_UPPY_URL"] = "http://127.0.0.1:1/vendor/uppy/6/"
+	if cfg, err := Load(FunctionPresignedURL, func(k string) string { return env[k] }); err != nil || cfg.DemoUppyURL != env["DEMO_UPPY_URL"] {
+		t.Errorf("set: %q %v", cfg.DemoUppyURL, err)
+	}
+	env["DEMO_UPPY_URL"] = "https://cdn.example/uppy.min.js"
+	if _, err := Load(FunctionPresignedURL, func(k string) string { return env[k] }); err == nil {
+		t.Error("a file URL accepted")
+	}
+}
