@@ -7,10 +7,10 @@ import (
 	"html/template"
 )
 
-//go:embed index.html
+//go:embed index.html uppy.html
 var files embed.FS
 
-var pages = template.Must(template.ParseFS(files, "index.html"))
+var pages = template.Must(template.ParseFS(files, "index.html", "uppy.html"))
 
 // PageData is what a page needs to know about the function serving it.
 type PageData struct {
@@ -26,6 +26,11 @@ type PageData struct {
 	// TokenURL is a test issuer's token endpoint (DEMO_TOKEN_URL): with it the page signs in by
 	// user name; without it, the person pastes a token from their identity provider.
 	TokenURL string
+	// UppyURL is the folder (ending in "/") the Uppy page loads uppy.min.js and uppy.min.css from:
+	// a CDN in production, the copy from scripts/node on the local stack. Only the Uppy page uses it.
+	UppyURL string
+	// MultipartThreshold is the size above which the Uppy page uploads in parts (0: Uppy's 100 MiB).
+	MultipartThreshold int64
 }
 
 // flow is the wording and the API of one upload flow.
@@ -48,7 +53,7 @@ var flows = map[string]flow{
 	},
 	"presignedurl": {
 		Title:   "V4 presigned PUT URL",
-		Summary: "For each file the page asks the function for a presigned URL bound to the file's key, size and type, then PUTs the file with exactly the signed headers.",
+		Summary: "For each file the page asks the function for a presigned URL bound to the file's key, size and type, then PUTs the file with exactly the signed headers; large files go in parts (presigned part URLs, parallel, retried, resumed after a reload, cancellable).",
 		API:     "/get_presigned_url_for_oss_upload",
 	},
 }
@@ -69,6 +74,17 @@ func Page(data PageData) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, "index.html", view{PageData: data, Flow: f}); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// UppyPage renders the Uppy Dashboard page that presignedurl serves: Uppy's own @uppy/aws-s3
+// plugin, pointed at the function's Uppy Companion S3 routes on the page's origin, with no upload
+// code of the page's own. Uppy is loaded from data.UppyURL, never embedded.
+func UppyPage(data PageData) ([]byte, error) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, "uppy.html", data); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	return b.Bytes(), nil

@@ -113,3 +113,31 @@ func TestSignInSection(t *testing.T) {
 		t.Error("without a token URL the page must ask for a token")
 	}
 }
+
+func TestUppyPage(t *testing.T) {
+	const base = "https://cdn.example/uppy@6.0.1/dist/"
+	b, err := UppyPage(PageData{Function: "presignedurl", UppyURL: base, MultipartThreshold: 5 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	scripts := regexp.MustCompile(`<script src="([^"]*)"`).FindAllStringSubmatch(page, -1)
+	if len(scripts) != 1 || scripts[0][1] != base+"uppy.min.js" || !strings.Contains(page, `href="`+base+`uppy.min.css"`) {
+		t.Errorf("Uppy page loads %v", scripts)
+	}
+	for _, want := range []string{`data-threshold="5242880"`, "companionEndpoint", "s3.endpoint", `role="status" aria-live="polite"`, `<html lang="en">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Uppy page lacks %s", want)
+		}
+	}
+	// Without a URL nothing is loaded and the page names the setting.
+	b, _ = UppyPage(PageData{Function: "presignedurl"})
+	if strings.Contains(string(b), "<script src=") || !strings.Contains(string(b), "DEMO_UPPY_URL") {
+		t.Error("Uppy page without UppyURL")
+	}
+	// The URL cannot break out of its attributes.
+	b, _ = UppyPage(PageData{UppyURL: `https://cdn.example/"><script>alert(1)</script>/`})
+	if strings.Contains(string(b), `"><script>alert(1)`) {
+		t.Error("UppyURL breaks out of the attribute")
+	}
+}

@@ -37,18 +37,38 @@ type server struct {
 	// signer keeps the V4 signing key of each credential for the day: one derivation per
 	// credential instead of one per request.
 	signer ossauth.Signer
+	// store makes the multipart calls that run in the function (initiate, list, complete, abort).
+	store multipartStore
 }
 
 func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
+	return newHandlerWithStore(cfg, creds, now, nil)
+}
+
+// newHandlerWithStore returns the function's handler; store nil means OSS through the SDK at
+// cfg.InternalEndpoint.
+func newHandlerWithStore(cfg config.Config, creds rolecred.Provider, now func() time.Time, store multipartStore) (http.Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &server{cfg: cfg, creds: creds, now: now}
+	s := &server{cfg: cfg, creds: creds, now: now, store: store}
+	if s.store == nil {
+		s.store = newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region)
+	}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
-	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.presign)), nil
+	uppy, err := templates.UppyPage(templates.PageData{Function: cfg.Function, UppyURL: cfg.DemoUppyURL, MultipartThreshold: PartSize})
+	if err != nil {
+		return nil, err
+	}
+	uppyPage := fcweb.Page(uppy)
+	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.presign), s.companionRoutes(),
+		// The Uppy demo page: at /uppy/ on the function's own trigger, /presignedurl/uppy/ on the custom domain.
+		fcweb.Route{Path: "/uppy/", Methods: []string{http.MethodGet}, Handler: uppyPage},
+		fcweb.Route{Path: "/" + cfg.Function + "/uppy/", Methods: []string{http.MethodGet}, Handler: uppyPage},
+	), nil
 }
 
 func (s *server) presign(w http.ResponseWriter, r *http.Request) {

@@ -85,6 +85,7 @@ var domainRoutes = map[string]string{
 	"/presignedurl/*":                    "presignedurl",
 	"/get_presigned_url_for_oss_upload":  "presignedurl",
 	"/oss_upload_callback":               "callback",
+	"/s3/*":                              "presignedurl", // Uppy Companion's S3 routes
 }
 
 // settingsFor returns the settings function fn reads.

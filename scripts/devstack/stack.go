@@ -34,6 +34,9 @@ const (
 	aliOSSVendored = "/vendor/aliyun-oss-sdk.min.js"
 	// CallbackPath is the callback function's route on the origin.
 	CallbackPath = "/oss_upload_callback"
+	// UppyVendored is where the stack serves the Uppy bundles from scripts/node: UppyVendored+"6/"
+	// (npm uppy, what the Uppy page loads) and UppyVendored+"5/" (npm uppy5 = uppy@5).
+	UppyVendored = "/vendor/uppy/"
 )
 
 // Options configure a stack. Every field is optional.
@@ -154,6 +157,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			}
 		}
 	}
+
+	s.Bins = bins
 
 	origin, err := listen(o.OriginAddr)
 	if err != nil {
@@ -338,6 +343,7 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 	if o.Callbacks {
 		env["OSS_CALLBACK_URL"] = s.OriginURL + CallbackPath
 	}
+	env["DEMO_UPPY_URL"] = s.OriginURL + UppyVendored + "6/"
 	return nil
 }
 
@@ -362,6 +368,8 @@ func (s *Stack) originHandler() http.Handler {
 	mux.Handle("/get_post_signature_for_oss_upload", s.handlers[config.FunctionPostSignature])
 	mux.Handle("/get_presigned_url_for_oss_upload", s.handlers[config.FunctionPresignedURL])
 	mux.Handle(CallbackPath, s.handlers[config.FunctionCallback])
+	// Uppy Companion's S3 routes (multipart uploads) are presignedurl's.
+	mux.Handle("/s3/", s.handlers[config.FunctionPresignedURL])
 	mux.HandleFunc("GET "+aliOSSVendored, func(w http.ResponseWriter, r *http.Request) {
 		mods, err := nodetools.Ensure()
 		if err != nil {
@@ -370,6 +378,20 @@ func (s *Stack) originHandler() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
 		http.ServeFile(w, r, filepath.Join(mods, "ali-oss", "dist", "aliyun-oss-sdk.min.js"))
+	})
+	mux.HandleFunc("GET "+UppyVendored+"{major}/{file}", func(w http.ResponseWriter, r *http.Request) {
+		pkg := map[string]string{"5": "uppy5", "6": "uppy"}[r.PathValue("major")]
+		file := r.PathValue("file")
+		if pkg == "" || (file != "uppy.min.js" && file != "uppy.min.css") {
+			http.NotFound(w, r)
+			return
+		}
+		mods, err := nodetools.Ensure()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		http.ServeFile(w, r, filepath.Join(mods, pkg, "dist", file))
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -385,7 +407,8 @@ const indexPage = `<!DOCTYPE html>
 <ul>
 <li><a href="/sts/">STS temporary credentials (ali-oss, multipart)</a></li>
 <li><a href="/postsignature/">V4 POST policy (form upload)</a></li>
-<li><a href="/presignedurl/">V4 presigned PUT URL</a></li>
+<li><a href="/presignedurl/">V4 presigned PUT URL (multipart above 5 MiB)</a></li>
+<li><a href="/presignedurl/uppy/">Uppy Dashboard (Uppy Companion S3 routes)</a></li>
 </ul></main></body></html>
 `
 

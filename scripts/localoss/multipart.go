@@ -20,6 +20,16 @@ import (
 	"time"
 )
 
+// OSS's multipart rules, checked as OSS checks them:
+//   - part numbers 1 to 10,000; parts of 100 KB to 5 GB, the last of any size; sizes are not
+//     checked by UploadPart but by CompleteMultipartUpload, since only then is the last part known
+//     (https://help.aliyun.com/en/oss/user-guide/0017-00000219);
+//   - EntityTooSmall when a part before the last is under 100 KB
+//     (https://help.aliyun.com/en/oss/user-guide/0042-00000213);
+//   - InvalidPartOrder when the parts of the XML are not in ascending order
+//     (https://help.aliyun.com/en/oss/user-guide/0042-00000209);
+//   - InvalidPart when a part number or ETag does not match an uploaded part
+//     (https://alibabacloud.com/help/en/oss/oss-reports-an-invalidpart-error-when-using-the-multipart-upload-method-to-upload-files).
 const (
 	maxPartNumber    = 10000
 	minPartSize      = 100 << 10 // bytes; every part but the last must be at least this large

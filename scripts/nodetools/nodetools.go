@@ -1,5 +1,5 @@
-// Package nodetools makes the project's Node packages (scripts/node: ali-oss and the Serverless
-// Devs CLI) available to Go tests and to the local stack, installing them with `npm ci` from the
+// Package nodetools makes the project's Node packages (scripts/node: ali-oss, Uppy 6 and 5, and the
+// Serverless Devs CLI) available to Go tests and to the local stack, installing them with `npm ci` from the
 // committed lock file when they are missing. A file lock keeps parallel test binaries from
 // installing twice.
 package nodetools
@@ -49,13 +49,13 @@ func Ensure() (string, error) {
 		return "", fmt.Errorf("nodetools: npm ci in %s failed: %v\n%s", Dir(), err, out)
 	}
 	if !installed(mods) {
-		return "", fmt.Errorf("nodetools: npm ci did not install ali-oss and @serverless-devs/s into %s", mods)
+		return "", fmt.Errorf("nodetools: npm ci did not install ali-oss, uppy, uppy5 and @serverless-devs/s into %s", mods)
 	}
 	return mods, nil
 }
 
 func installed(mods string) bool {
-	for _, p := range []string{"ali-oss/package.json", "ali-oss/dist/aliyun-oss-sdk.min.js", ".bin/s"} {
+	for _, p := range []string{"ali-oss/package.json", "ali-oss/dist/aliyun-oss-sdk.min.js", ".bin/s", "uppy/dist/uppy.min.js", "uppy5/dist/uppy.min.js"} {
 		if _, err := os.Stat(filepath.Join(mods, p)); err != nil {
 			return false
 		}

@@ -21,7 +21,10 @@ type Config struct {
 	Bucket   string
 	Region   string // standard form: cn-hangzhou
 	Endpoint ossauth.Endpoint
-	Rules    upload.Rules
+	// InternalEndpoint is the URL the function itself calls OSS at (multipart uploads of
+	// presignedurl); "" for functions that never call OSS.
+	InternalEndpoint string
+	Rules            upload.Rules
 
 	STSRoleARN  string
 	STSEndpoint string // URL; empty means the regional endpoint
@@ -38,6 +41,7 @@ type Config struct {
 	Auth *userauth.Verifier
 	// DemoTokenURL is the test issuer's token endpoint the demo pages sign in with ("" = none).
 	DemoTokenURL string
+	DemoUppyURL  string
 
 	// CallbackURL is where OSS posts upload callbacks (OSS_CALLBACK_URL); "" = no callbacks.
 	CallbackURL string
@@ -93,6 +97,7 @@ func Load(function string, getenv func(string) string) (Config, error) {
 			l.fail("OSS_ENDPOINT", "%v", err)
 		}
 		c.Endpoint = ep
+		c.InternalEndpoint = l.internalEndpoint(ep, c.Region)
 	}
 	dir := l.str("OSS_UPLOAD_DIR")
 	if err := upload.CheckDir(dir); err != nil {
@@ -153,6 +158,10 @@ func Load(function string, getenv func(string) string) (Config, error) {
 	c.Auth = l.auth()
 	if c.Auth != nil && len(dir)+userauth.MaxSegmentBytes+1 > upload.MaxKeyBytes-128 {
 		l.fail("OSS_UPLOAD_DIR", "is %d bytes; with per-user uploads at most %d leave room for the user segment and object names", len(dir), upload.MaxKeyBytes-128-userauth.MaxSegmentBytes-1)
+	}
+	c.DemoUppyURL = l.str("DEMO_UPPY_URL")
+	if c.DemoUppyURL != "" && !strings.HasSuffix(c.DemoUppyURL, "/") {
+		l.fail("DEMO_UPPY_URL", "%q must be a folder URL ending in /", c.DemoUppyURL)
 	}
 	c.DemoTokenURL = l.str("DEMO_TOKEN_URL")
 	c.CallbackURL = l.str("OSS_CALLBACK_URL")
@@ -252,6 +261,31 @@ func (l *loader) auth() *userauth.Verifier {
 		return nil
 	}
 	return v
+}
+
+// internalEndpoint returns OSS_INTERNAL_ENDPOINT, else the client endpoint when it is a local
+// path-style one, else the region's internal endpoint (oss-<region>-internal.aliyuncs.com:
+// https://help.aliyun.com/en/oss/user-guide/regions-and-endpoints). FC reaches it over the region's
+// internal network (https://help.aliyun.com/en/functioncompute/fc/developer-reference/fc-endpoints),
+// also with Internet access off: "既不允许函数访问公网,也不允许访问VPC: 通过函数网络访问内网"
+// (https://help.aliyun.com/document_detail/2513536.html).
+func (l *loader) internalEndpoint(client ossauth.Endpoint, region string) string {
+	if _, applies := l.setting("OSS_INTERNAL_ENDPOINT"); !applies {
+		return ""
+	}
+	raw := l.str("OSS_INTERNAL_ENDPOINT")
+	if raw == "" {
+		if client.Addressing == ossauth.PathStyle {
+			return client.BaseURL()
+		}
+		return "https://oss-" + region + "-internal.aliyuncs.com"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		l.fail("OSS_INTERNAL_ENDPOINT", "%q must be a URL like https://oss-cn-hangzhou-internal.aliyuncs.com", raw)
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 type loader struct {

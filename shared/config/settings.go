@@ -47,11 +47,16 @@ const DefaultCallbackTrustedKeyURLs = "https://gosspublic.alicdn.com/,http://gos
 // DefaultAliOSSURL is the public CDN build of ali-oss that the STS demo page loads.
 const DefaultAliOSSURL = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
 
+// DefaultUppyURL is the public CDN folder of the Uppy bundle (npm package uppy, the version pinned
+// in scripts/node/package.json) that presignedurl's Uppy page loads.
+const DefaultUppyURL = "https://cdn.jsdelivr.net/npm/uppy@6.0.1/dist/"
+
 // Settings lists every environment variable the functions read.
 var Settings = []Setting{
 	{Name: "OSS_BUCKET", Required: true, Doc: "Bucket that uploads go to."},
 	{Name: "OSS_REGION", Required: true, Doc: "Region of the bucket, e.g. cn-hangzhou (oss-cn-hangzhou is accepted)."},
 	{Name: "OSS_ENDPOINT", Doc: "Where clients upload: empty for https://<bucket>.oss-<region>.aliyuncs.com; an aliyuncs.com host (e.g. the -internal one), a custom domain bound to the bucket (CNAME), or http://127.0.0.1:PORT for a local OSS (path-style)."},
+	{Name: "OSS_INTERNAL_ENDPOINT", Functions: []string{FunctionPresignedURL}, Doc: "Where the function itself calls OSS for multipart uploads (initiate, list parts, complete, abort): empty for the region's internal endpoint https://oss-<region>-internal.aliyuncs.com (reachable from FC in the bucket's region), or the OSS_ENDPOINT when that is a local http://127.0.0.1:PORT."},
 	{Name: "OSS_UPLOAD_DIR", Default: "uploads/", Doc: "Prefix every upload lives under; must end with / and hold no RAM wildcard (*, ? or $)."},
 	{Name: "OSS_STS_ROLE_ARN", Functions: []string{FunctionSTS}, Required: true, Doc: "RAM role to assume for upload credentials: acs:ram::<account>:role/<name>."},
 	{Name: "OSS_STS_ENDPOINT", Functions: []string{FunctionSTS}, Doc: "STS endpoint URL; empty for the regional one (sts.<region>.aliyuncs.com, or sts-vpc.<region>.aliyuncs.com with OSS_STS_NETWORK=vpc)."},
@@ -75,5 +80,6 @@ var Settings = []Setting{
 	{Name: "OSS_CALLBACK_TRUSTED_KEY_URLS", Functions: []string{FunctionCallback}, Default: DefaultCallbackTrustedKeyURLs, Doc: "Comma-separated URL prefixes a callback's public key URL (x-oss-pub-key-url) must start with; OSS's own by default."},
 	{Name: "WEBHOOK_URL", Functions: []string{FunctionCallback}, Doc: "URL that receives every verified upload as a Standard Webhooks POST; empty: the log line is the only record."},
 	{Name: "WEBHOOK_SECRET", Functions: []string{FunctionCallback}, Doc: "Standard Webhooks signing secret for WEBHOOK_URL, whsec_<base64 of 24 to 64 random bytes>; required with WEBHOOK_URL."},
+	{Name: "DEMO_UPPY_URL", Functions: []string{FunctionPresignedURL}, Default: DefaultUppyURL, Doc: "Folder (ending in /) with uppy.min.js and uppy.min.css that the Uppy demo page of presignedurl loads."},
 	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: DefaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
 }

@@ -14,6 +14,8 @@ import (
 // site cannot mint upload credentials through a visitor's browser.
 type CORS struct {
 	Origins []string // exact origins ("https://app.example.com"), or "*" for any
+	// Methods are the methods preflights allow (OPTIONS is added); empty means GET and POST.
+	Methods []string
 }
 
 // allowedRequestHeaders are the headers a browser may send to these functions.
@@ -21,12 +23,16 @@ const allowedRequestHeaders = "Content-Type, Authorization, X-Requested-With"
 
 // Wrap returns next behind the CORS policy.
 func (c CORS) Wrap(next http.Handler) http.Handler {
+	methods := "GET, POST, OPTIONS"
+	if len(c.Methods) > 0 {
+		methods = strings.Join(append(slices.Clone(c.Methods), http.MethodOptions), ", ")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
 		if origin == "" || sameOrigin(origin, r) {
 			if r.Method == http.MethodOptions {
-				w.Header().Set("Allow", "GET, POST, OPTIONS")
+				w.Header().Set("Allow", methods)
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
@@ -46,7 +52,7 @@ func (c CORS) Wrap(next http.Handler) http.Handler {
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Add("Vary", "Access-Control-Request-Method")
 			h.Add("Vary", "Access-Control-Request-Headers")
-			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Set("Access-Control-Allow-Methods", methods)
 			h.Set("Access-Control-Allow-Headers", allowedRequestHeaders)
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)

@@ -16,6 +16,11 @@ type Route struct {
 	Path    string   // exact path, e.g. "/get_sts_token_for_oss_upload"
 	Methods []string // e.g. GET, POST; HEAD is implied by GET
 	Handler http.Handler
+	// Prefix makes Path (which then ends in "/") match every path under it, e.g. "/s3/".
+	// Exact routes win over prefixes, and a longer prefix over a shorter one.
+	Prefix bool
+	// MaxBodyBytes raises or lowers the body limit of this route; 0 means Options.MaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // Options configure the edge of one function.
@@ -42,11 +47,36 @@ func New(o Options) http.Handler {
 		o.MaxBodyBytes = 64 << 10
 	}
 	routes := map[string]Route{}
+	var prefixes []Route
+	methods := []string{}
+	limit := o.MaxBodyBytes
 	for _, rt := range o.Routes {
-		routes[rt.Path] = rt
+		if rt.Prefix {
+			prefixes = append(prefixes, rt)
+		} else {
+			routes[rt.Path] = rt
+		}
+		for _, m := range rt.Methods {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+		limit = max(limit, rt.MaxBodyBytes)
+	}
+	slices.SortFunc(prefixes, func(a, b Route) int { return len(b.Path) - len(a.Path) })
+	match := func(p string) (Route, bool) {
+		if rt, ok := routes[p]; ok {
+			return rt, true
+		}
+		for _, rt := range prefixes {
+			if strings.HasPrefix(p, rt.Path) {
+				return rt, true
+			}
+		}
+		return Route{}, false
 	}
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt, ok := routes[r.URL.Path]
+		rt, ok := match(r.URL.Path)
 		if !ok {
 			WriteError(w, r, upload.Errorf(upload.CodeNotFound, "no route %s; see the README for the routes of this function", r.URL.Path))
 			return
@@ -60,10 +90,16 @@ func New(o Options) http.Handler {
 			WriteError(w, r, upload.Errorf(upload.CodeMethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(rt.Methods, " or ")))
 			return
 		}
-		rt.Handler.ServeHTTP(w, r)
+		n := o.MaxBodyBytes
+		if rt.MaxBodyBytes > 0 {
+			n = rt.MaxBodyBytes
+		}
+		limitBody(n, rt.Handler).ServeHTTP(w, r)
 	})
-	cors := CORS{Origins: o.CORSOrigins}
-	return accessLog(o.Function, o.Logger, limitBody(o.MaxBodyBytes, cors.Wrap(mux)))
+	cors := CORS{Origins: o.CORSOrigins, Methods: methods}
+	// The outer limit is the largest route's: a body is refused before routing only when no route
+	// could take it.
+	return accessLog(o.Function, o.Logger, limitBody(limit, cors.Wrap(mux)))
 }
 
 func limitBody(n int64, next http.Handler) http.Handler {
@@ -126,16 +162,16 @@ func sourceIP(r *http.Request) string {
 }
 
 // NewFunction returns the handler of one function of the bundle: its demo page at "/" and at
-// "/<function>/" (where a custom domain routes it), and its API at apiPath for GET and POST, behind
-// the edge of New.
-func NewFunction(function string, corsOrigins []string, page []byte, apiPath string, api http.Handler) http.Handler {
+// "/<function>/" (where a custom domain routes it), its API at apiPath for GET and POST, and any
+// extra routes, behind the edge of New.
+func NewFunction(function string, corsOrigins []string, page []byte, apiPath string, api http.Handler, extra ...Route) http.Handler {
 	return New(Options{
 		Function:    function,
 		CORSOrigins: corsOrigins,
-		Routes: []Route{
+		Routes: append([]Route{
 			{Path: "/", Methods: []string{http.MethodGet}, Handler: Page(page)},
 			{Path: "/" + function + "/", Methods: []string{http.MethodGet}, Handler: Page(page)},
 			{Path: apiPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: api},
-		},
+		}, extra...),
 	})
 }

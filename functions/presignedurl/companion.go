@@ -1,0 +1,502 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
+)
+
+// Uppy Companion's S3 routes, so that @uppy/aws-s3 (endpoint in Uppy 5, companionEndpoint in
+// Uppy 6) uploads through this function with no client code. The requests and answers follow
+// @uppy/companion 6.2.2 src/server/controllers/s3.js and the clients of @uppy/aws-s3 5.1.0
+// (lib/index.js) and 6.3.1 (lib/s3-client/CompanionS3.js).
+
+// CompanionPrefix is where the Companion S3 routes live.
+const CompanionPrefix = "/s3/"
+
+const (
+	// PartSize is the size of every part but the last: Uppy's default chunk size (5 MiB, S3's
+	// minimum; @uppy/aws-s3 S3Uploader.js MIN_CHUNK_SIZE) for every file under 48.8 GiB, and well
+	// above OSS's 100 KB minimum for every part but the last, which OSS checks only at completion
+	// (https://help.aliyun.com/en/oss/user-guide/0017-00000219).
+	PartSize = 5 << 20
+	// maxPartNumber is OSS's limit on part numbers (1 to 10,000, same page).
+	maxPartNumber = 10000
+	// maxCompleteBody bounds the complete request: 10,000 parts of {PartNumber, ETag} fit in
+	// 1 MiB, the limit Companion sets for the same reason.
+	maxCompleteBody = 1 << 20
+)
+
+// companionRoutes returns the /s3/ routes of the function.
+func (s *server) companionRoutes() fcweb.Route {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /s3/params", s.params)
+	mux.HandleFunc("POST /s3/multipart", s.createMultipart)
+	mux.HandleFunc("GET /s3/multipart/{uploadId}", s.listParts)
+	mux.HandleFunc("DELETE /s3/multipart/{uploadId}", s.abortMultipart)
+	mux.HandleFunc("GET /s3/multipart/{uploadId}/{partNumber}", s.signPart)
+	mux.HandleFunc("POST /s3/multipart/{uploadId}/complete", s.completeMultipart)
+	mux.HandleFunc("/s3/", func(w http.ResponseWriter, r *http.Request) {
+		fcweb.WriteError(w, r, upload.Errorf(upload.CodeNotFound, "no route %s %s; the S3 routes are listed in the README", r.Method, r.URL.Path))
+	})
+	return fcweb.Route{
+		Path: CompanionPrefix, Prefix: true, MaxBodyBytes: maxCompleteBody, Handler: mux,
+		Methods: []string{http.MethodGet, http.MethodPost, http.MethodDelete},
+	}
+}
+
+// maxParts is the largest part number an upload may use: enough PartSize parts for the largest
+// allowed object, and never over OSS's 10,000.
+func (s *server) maxParts() int {
+	if s.cfg.Rules.MaxSize <= 0 {
+		return maxPartNumber
+	}
+	return int(min(int64(maxPartNumber), (s.cfg.Rules.MaxSize+PartSize-1)/PartSize))
+}
+
+// readJSON decodes a JSON body whatever its declared type (Uppy's clients send application/json;
+// a text/plain body, which a browser sends without a preflight, is read the same way).
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return upload.Errorf(upload.CodePayloadTooLarge, "request body is over %d bytes", tooBig.Limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return upload.Errorf(upload.CodeInvalidArgument, "send a JSON body")
+		}
+		return upload.Errorf(upload.CodeInvalidArgument, "request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// --- GET /s3/params: a single upload as a V4 POST policy ---
+
+// paramsResponse is Companion's answer to /s3/params: a form upload. Uppy 6 always posts the
+// fields as a form (S3Client.postObject); Uppy 5 does when method is POST.
+type paramsResponse struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Fields  map[string]string `json:"fields"`
+	Headers map[string]string `json:"headers"`
+	Expires int64             `json:"expires"` // seconds, as Companion
+}
+
+func (s *server) params(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.postParams(r)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
+	fcweb.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *server) postParams(r *http.Request) (*paramsResponse, error) {
+	rules := s.cfg.Rules
+	q := r.URL.Query()
+	in := upload.Intent{Filename: q.Get("filename"), ContentType: q.Get("type"), Size: -1}
+	if v := q.Get("size"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return nil, upload.Errorf(upload.CodeInvalidArgument, "size %q must be a whole number of bytes", v)
+		}
+		in.Size = n
+	}
+	if err := rules.CheckIntent(in); err != nil {
+		return nil, err
+	}
+	dir, err := fcweb.UploadDir(r, rules.Dir, s.cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var id [16]byte
+	rand.Read(id[:])
+	key := upload.ObjectKey(dir, in, id, now)
+	// The same plan and conditions as postsignature's policies (type, size, disposition of active
+	// content, overwrite, status): what is signed is what OSS can store.
+	plan, err := rules.Form(in, dir, key)
+	if err != nil {
+		return nil, err
+	}
+	conds, fields := upload.FormConditions(plan)
+	if s.cfg.CallbackURL != "" {
+		cb := osscallback.Param(s.cfg.CallbackURL)
+		conds = append(conds, ossauth.Eq("callback", cb))
+		fields["callback"] = cb
+		for k, v := range osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename) {
+			fields[k] = v
+		}
+	}
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return nil, upload.Unavailable("signing credentials", err)
+	}
+	exp := now.Add(rules.Expires)
+	signed, err := s.signer.SignPostPolicyV4(creds, ossauth.PostPolicyV4Options{
+		Bucket: s.cfg.Bucket, Region: s.cfg.Region, Expiration: exp, Conditions: conds,
+	}, now)
+	if err != nil {
+		return nil, err
+	}
+	fields["policy"] = signed.Policy
+	fields["x-oss-signature-version"] = signed.SignatureVersion
+	fields["x-oss-credential"] = signed.Credential
+	fields["x-oss-date"] = signed.Date
+	fields["x-oss-signature"] = signed.Signature
+	if signed.SecurityToken != "" {
+		fields["x-oss-security-token"] = signed.SecurityToken
+	}
+	return &paramsResponse{
+		Method: http.MethodPost, URL: s.cfg.Endpoint.BucketURL(s.cfg.Bucket), Fields: fields,
+		Headers: map[string]string{}, Expires: int64(rules.Expires / time.Second),
+	}, nil
+}
+
+// --- POST /s3/multipart: initiate ---
+
+type createRequest struct {
+	Filename string          `json:"filename"`
+	Type     string          `json:"type"`
+	Metadata json.RawMessage `json:"metadata"` // accepted as Companion does, not stored
+	// Size is optional (Uppy does not send it): with it, a file over OSS_MAX_SIZE_BYTES is refused
+	// before any byte is sent.
+	Size *int64 `json:"size"`
+}
+
+type createResponse struct {
+	Key      string `json:"key"`
+	UploadID string `json:"uploadId"`
+	Bucket   string `json:"bucket"`
+	PartSize int64  `json:"partSize"`
+	MaxParts int    `json:"maxParts"`
+}
+
+func (s *server) createMultipart(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.initiate(r)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
+	fcweb.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *server) initiate(r *http.Request) (*createResponse, error) {
+	rules := s.cfg.Rules
+	var req createRequest
+	if err := readJSON(r, &req); err != nil {
+		return nil, err
+	}
+	in := upload.Intent{Filename: req.Filename, ContentType: req.Type, Size: -1}
+	if req.Size != nil {
+		in.Size = *req.Size
+	}
+	if err := rules.CheckIntent(in); err != nil {
+		return nil, err
+	}
+	if in.Size > int64(s.maxParts())*PartSize {
+		return nil, upload.Errorf(upload.CodePayloadTooLarge, "file is %d bytes; at most %d parts of %d bytes are allowed", in.Size, s.maxParts(), PartSize)
+	}
+	dir, err := fcweb.UploadDir(r, rules.Dir, s.cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := rules.ContentType(in)
+	if err != nil {
+		return nil, err
+	}
+	stored := ct
+	if stored == "" {
+		stored = "application/octet-stream" // what OSS stores when no type is given
+	}
+	init := initiation{ContentType: ct, Disposition: rules.Disposition(stored), ForbidOverwrite: rules.ForbidOverwrite}
+	var id [16]byte
+	rand.Read(id[:])
+	key := upload.ObjectKey(dir, in, id, s.now())
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return nil, upload.Unavailable("upload credentials", err)
+	}
+	uploadID, err := s.store.Initiate(r.Context(), creds, key, init)
+	if err != nil {
+		return nil, ossFailure("initiating the upload", err)
+	}
+	return &createResponse{Key: key, UploadID: uploadID, Bucket: s.cfg.Bucket, PartSize: PartSize, MaxParts: s.maxParts()}, nil
+}
+
+// target is the upload a request names: its key (checked against the caller's prefix) and ID.
+type target struct{ key, uploadID string }
+
+func (s *server) target(r *http.Request) (target, error) {
+	id := r.PathValue("uploadId")
+	if id == "" || len(id) > 256 || strings.ContainsFunc(id, func(c rune) bool { return c <= ' ' || c > '~' }) {
+		return target{}, upload.Errorf(upload.CodeInvalidArgument, "uploadId %q is not an upload ID", id)
+	}
+	q := r.URL.Query()
+	if len(q["key"]) != 1 || q.Get("key") == "" {
+		return target{}, upload.Errorf(upload.CodeInvalidArgument, `pass the key the upload was created with, once, as ?key=`)
+	}
+	dir, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.Auth)
+	if err != nil {
+		return target{}, err
+	}
+	key := q.Get("key")
+	if err := upload.CheckIssuedKey(dir, key); err != nil {
+		return target{}, err
+	}
+	return target{key: key, uploadID: id}, nil
+}
+
+// --- GET /s3/multipart/{uploadId}/{partNumber}: a presigned UploadPart URL ---
+
+type signPartResponse struct {
+	URL     string            `json:"url"`
+	Method  string            `json:"method"`
+	Headers map[string]string `json:"headers"`
+	Expires int64             `json:"expires"` // seconds, as Companion
+	// ContentLength is the size the URL is signed for, when the client named one.
+	ContentLength int64 `json:"contentLength,omitempty"`
+}
+
+func (s *server) signPart(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.partURL(r)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
+	fcweb.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (s *server) partURL(r *http.Request) (*signPartResponse, error) {
+	t, err := s.target(r)
+	if err != nil {
+		return nil, err
+	}
+	raw := r.PathValue("partNumber")
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > s.maxParts() {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "part number %q must be a whole number from 1 to %d (%d-byte parts of a file of at most %d bytes)", raw, s.maxParts(), PartSize, s.cfg.Rules.MaxSize)
+	}
+	req := ossauth.PresignV4Options{
+		Endpoint: s.cfg.Endpoint, Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: t.key,
+		Region: s.cfg.Region, Expires: s.cfg.Rules.Expires, Header: http.Header{},
+		Query: url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {t.uploadID}},
+	}
+	var size int64
+	if v := r.URL.Query().Get("size"); v != "" {
+		size, err = strconv.ParseInt(v, 10, 64)
+		if err != nil || size < 1 || size > PartSize {
+			return nil, upload.Errorf(upload.CodeInvalidArgument, "size %q must be a whole number of bytes from 1 to %d", v, PartSize)
+		}
+		// Signing Content-Length pins the part to exactly this size.
+		req.Header.Set("Content-Length", strconv.FormatInt(size, 10))
+		req.AdditionalHeaders = []string{"content-length"}
+	}
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return nil, upload.Unavailable("signing credentials", err)
+	}
+	signedURL, err := s.signer.PresignV4(creds, req, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &signPartResponse{
+		URL:    signedURL,
+		Method: http.MethodPut, Headers: map[string]string{}, Expires: int64(s.cfg.Rules.Expires / time.Second),
+		ContentLength: size,
+	}, nil
+}
+
+// --- GET /s3/multipart/{uploadId}: the parts uploaded so far (resume) ---
+
+func (s *server) listParts(w http.ResponseWriter, r *http.Request) {
+	t, err := s.target(r)
+	if err == nil {
+		var creds ossauth.Credentials
+		if creds, err = s.creds.Credentials(r.Context()); err != nil {
+			err = upload.Unavailable("upload credentials", err)
+		} else {
+			var parts []uploadedPart
+			if parts, err = s.store.ListParts(r.Context(), creds, t.key, t.uploadID); err == nil {
+				if parts == nil {
+					parts = []uploadedPart{}
+				}
+				fcweb.WriteJSON(w, http.StatusOK, parts)
+				return
+			}
+			err = ossFailure("listing the parts", err)
+		}
+	}
+	fcweb.WriteError(w, r, err)
+}
+
+// --- DELETE /s3/multipart/{uploadId}: abort ---
+
+func (s *server) abortMultipart(w http.ResponseWriter, r *http.Request) {
+	t, err := s.target(r)
+	if err == nil {
+		var creds ossauth.Credentials
+		if creds, err = s.creds.Credentials(r.Context()); err != nil {
+			err = upload.Unavailable("upload credentials", err)
+		} else if err = s.store.Abort(r.Context(), creds, t.key, t.uploadID); err == nil {
+			fcweb.WriteJSON(w, http.StatusOK, struct{}{})
+			return
+		} else {
+			err = ossFailure("aborting the upload", err)
+		}
+	}
+	fcweb.WriteError(w, r, err)
+}
+
+// --- POST /s3/multipart/{uploadId}/complete ---
+
+type completeRequest struct {
+	Parts []struct {
+		PartNumber json.Number `json:"PartNumber"`
+		ETag       string      `json:"ETag"`
+	} `json:"parts"`
+}
+
+type completeResponse struct {
+	Location string `json:"location"`
+	Key      string `json:"key"`
+	Bucket   string `json:"bucket"`
+	Size     int64  `json:"size"`
+	// Callback is the callback function's answer, which OSS relays (with OSS_CALLBACK_URL).
+	Callback json.RawMessage `json:"callback,omitempty"`
+}
+
+func (s *server) completeMultipart(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.complete(r)
+	if err != nil {
+		fcweb.WriteError(w, r, err)
+		return
+	}
+	fcweb.WriteJSON(w, http.StatusOK, resp)
+}
+
+func normalizeETag(e string) string { return strings.ToUpper(strings.Trim(strings.TrimSpace(e), `"`)) }
+
+func (s *server) complete(r *http.Request) (*completeResponse, error) {
+	t, err := s.target(r)
+	if err != nil {
+		return nil, err
+	}
+	var req completeRequest
+	if err := readJSON(r, &req); err != nil {
+		return nil, err
+	}
+	listed, err := s.listedParts(req)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return nil, upload.Unavailable("upload credentials", err)
+	}
+	held, err := s.store.ListParts(r.Context(), creds, t.key, t.uploadID)
+	if err != nil {
+		return nil, ossFailure("listing the parts", err)
+	}
+	total, refusal := checkParts(listed, held, PartSize, s.cfg.Rules.MaxSize, s.maxParts())
+	if refusal != nil {
+		// The upload can never complete within the limits: abort it, so its parts stop costing.
+		if err := s.store.Abort(r.Context(), creds, t.key, t.uploadID); err != nil {
+			fcweb.Logger(r.Context()).Error("aborting a refused multipart upload failed", "error", err.Error())
+		}
+		return nil, refusal
+	}
+	fin := completion{ForbidOverwrite: s.cfg.Rules.ForbidOverwrite}
+	if s.cfg.CallbackURL != "" {
+		// OSS calls the callback function after completing, as for single uploads; the filename is
+		// not known here (the key keeps only its extension).
+		dir, _ := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.Auth)
+		fin.Callback = osscallback.Param(s.cfg.CallbackURL)
+		fin.CallbackVar = osscallback.EncodeVars(osscallback.Vars(osscallback.User(dir, s.cfg.Rules.Dir), ""))
+	}
+	answer, err := s.store.Complete(r.Context(), creds, t.key, t.uploadID, held, fin)
+	if err != nil {
+		return nil, ossFailure("completing the upload", err)
+	}
+	resp := &completeResponse{Location: s.objectURL(t.key), Key: t.key, Bucket: s.cfg.Bucket, Size: total}
+	if len(answer) > 0 && json.Valid(answer) {
+		resp.Callback = answer
+	}
+	return resp, nil
+}
+
+// listedParts validates the client's part list: 1 to maxParts entries of a part number and an ETag.
+func (s *server) listedParts(req completeRequest) ([]uploadedPart, error) {
+	if len(req.Parts) == 0 {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "parts must list the uploaded parts as [{PartNumber, ETag}]")
+	}
+	if len(req.Parts) > s.maxParts() {
+		return nil, upload.Errorf(upload.CodePayloadTooLarge, "%d parts listed; at most %d are allowed", len(req.Parts), s.maxParts())
+	}
+	out := make([]uploadedPart, len(req.Parts))
+	for i, p := range req.Parts {
+		n, err := strconv.Atoi(p.PartNumber.String())
+		if err != nil || n < 1 || n > maxPartNumber || p.ETag == "" {
+			return nil, upload.Errorf(upload.CodeInvalidArgument, "parts[%d] must have a PartNumber from 1 to %d and an ETag", i, maxPartNumber)
+		}
+		out[i] = uploadedPart{PartNumber: n, ETag: p.ETag}
+	}
+	slices.SortFunc(out, func(a, b uploadedPart) int { return a.PartNumber - b.PartNumber })
+	for i := 1; i < len(out); i++ {
+		if out[i].PartNumber == out[i-1].PartNumber {
+			return nil, upload.Errorf(upload.CodeInvalidArgument, "part %d is listed twice", out[i].PartNumber)
+		}
+	}
+	return out, nil
+}
+
+// checkParts compares the client's sorted list with the parts OSS holds (sorted) and applies the
+// limits: the same part numbers with the same ETags, every part but the last exactly partSize
+// bytes and the last at most that, at most maxParts parts, at most maxSize bytes in all (0: no
+// limit). It returns the total size, or the refusal.
+func checkParts(listed, held []uploadedPart, partSize, maxSize int64, maxParts int) (int64, error) {
+	if len(held) != len(listed) {
+		return 0, upload.Errorf(upload.CodeInvalidArgument, "%d parts listed but %d uploaded; the upload is aborted", len(listed), len(held))
+	}
+	if len(held) > maxParts {
+		return 0, upload.Errorf(upload.CodePayloadTooLarge, "%d parts uploaded; at most %d are allowed; the upload is aborted", len(held), maxParts)
+	}
+	var total int64
+	for i, h := range held {
+		l := listed[i]
+		if h.PartNumber != l.PartNumber || normalizeETag(h.ETag) != normalizeETag(l.ETag) {
+			return 0, upload.Errorf(upload.CodeInvalidArgument, "part %d (ETag %s) is not an uploaded part; the upload is aborted", l.PartNumber, l.ETag)
+		}
+		last := i == len(held)-1
+		if (!last && h.Size != partSize) || h.Size < 1 || h.Size > partSize {
+			return 0, upload.Errorf(upload.CodeInvalidArgument, "part %d is %d bytes; every part but the last must be %d bytes and the last at most that; the upload is aborted", h.PartNumber, h.Size, partSize)
+		}
+		total += h.Size
+	}
+	if maxSize > 0 && total > maxSize {
+		return 0, upload.Errorf(upload.CodePayloadTooLarge, "the parts add up to %d bytes; the limit is %d bytes; the upload is aborted", total, maxSize)
+	}
+	return total, nil
+}
+
+// objectURL is the URL of key in the bucket (the Location of a completed upload).
+func (s *server) objectURL(key string) string {
+	segs := strings.Split(key, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return s.cfg.Endpoint.BucketURL(s.cfg.Bucket) + "/" + strings.Join(segs, "/")
+}
