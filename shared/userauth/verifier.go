@@ -198,14 +198,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 	if err != nil {
 		return "", refuse("the token's signature is not valid")
 	}
-	var (
-		reg    registered
-		claims map[string]json.RawMessage
-	)
-	if json.Unmarshal(payload, &reg) != nil || json.Unmarshal(payload, &claims) != nil {
+	claims, err := parseClaims(payload)
+	if errors.Is(err, errDuplicateClaim) {
+		return "", refuse("the token's claims name one claim more than once")
+	}
+	std, stdErr := claims.registered()
+	if err != nil || stdErr != nil {
 		return "", refuse("the token's claims are not a JSON object with valid iss, aud, exp, nbf and iat")
 	}
-	std := jwt.Claims{Issuer: reg.Issuer, Audience: reg.Audience, Expiry: reg.Expiry, NotBefore: reg.NotBefore, IssuedAt: reg.IssuedAt}
 	if std.Expiry == nil {
 		return "", refuse("the token has no exp (expiry) claim")
 	}
@@ -213,21 +213,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 		return "", refuse(claimReason(err))
 	}
 	var user string
-	raw, present := claims[v.claim]
+	raw, present := claims[v.claim] // exactly this name (see claimSet)
 	if !present || json.Unmarshal(raw, &user) != nil || user == "" {
 		return "", refuse("the token's " + v.claim + " claim is missing, empty or not a string")
 	}
 	return user, nil
-}
-
-// registered are the claims checked here (jwt.Claims without sub, which may be any JSON when the
-// user claim is another one).
-type registered struct {
-	Issuer    string           `json:"iss"`
-	Audience  jwt.Audience     `json:"aud"`
-	Expiry    *jwt.NumericDate `json:"exp"`
-	NotBefore *jwt.NumericDate `json:"nbf"`
-	IssuedAt  *jwt.NumericDate `json:"iat"`
 }
 
 func claimReason(err error) string {
