@@ -210,6 +210,10 @@ func (r *remoteKeys) fetch(ctx context.Context) (KeySet, error) {
 		return KeySet{}, fmt.Errorf("fetching the JWKS: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Not followed (see noRedirects): set the JWKS URL to where the keys are.
+		return KeySet{}, fmt.Errorf("fetching the JWKS: HTTP %d, a redirect to %q, which is not followed: set the JWKS URL to the final address", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return KeySet{}, fmt.Errorf("fetching the JWKS: HTTP %d", resp.StatusCode)
 	}

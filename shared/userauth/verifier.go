@@ -46,7 +46,8 @@ type Options struct {
 	// UserClaim names the claim that identifies the user (default "sub"); it must be a non-empty
 	// string.
 	UserClaim string
-	// Client fetches the key set (default: an http.Client with DefaultFetchTimeout).
+	// Client fetches the key set (default: an http.Client with DefaultFetchTimeout). Redirects are
+	// never followed, whatever its CheckRedirect: a 3xx answer is a failed fetch.
 	Client *http.Client
 	// Now is the clock (nil: the real one).
 	Now func() time.Time
@@ -98,9 +99,13 @@ func New(o Options) (*Verifier, error) {
 		return nil, err
 	}
 	r := &remoteKeys{url: o.JWKSURL, client: o.Client, now: v.now, interval: o.RefetchInterval, ttl: o.KeysTTL}
-	if r.client == nil {
+	if o.Client == nil {
 		r.client = &http.Client{Timeout: DefaultFetchTimeout}
+	} else {
+		c := *o.Client // a copy: the caller's client keeps its own redirect policy
+		r.client = &c
 	}
+	r.client.CheckRedirect = noRedirects
 	if r.interval <= 0 {
 		r.interval = DefaultRefetchInterval
 	}
@@ -110,6 +115,11 @@ func New(o Options) (*Verifier, error) {
 	v.src = r
 	return v, nil
 }
+
+// noRedirects makes the key-set client return a redirect as it is, so fetch refuses it: the keys
+// come from the configured URL only, never from wherever a redirect points (another host, or http
+// after https).
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // CheckJWKSURL accepts https URLs, and http ones on a loopback host (a local issuer).
 func CheckJWKSURL(s string) error {

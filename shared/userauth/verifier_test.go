@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,5 +371,40 @@ func TestTokenWithoutKid(t *testing.T) {
 		if user, err := v.Verify(context.Background(), tok); (err == nil) != ok || (ok && user != "alice") {
 			t.Errorf("%d keys: %q, %v", n, user, err)
 		}
+	}
+}
+
+// TestJWKSRedirectRefused: the key set is read from the configured URL only. A redirect (to
+// another host, or from https down to http) is a failed fetch, so no one who can make the issuer's
+// URL redirect chooses the keys; the verifier answers unavailable.
+func TestJWKSRedirectRefused(t *testing.T) {
+	t.Parallel()
+	idp, _, clk := setup(t)
+	var followed atomic.Int32
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Add(1); w.Write(idp.JWKS()) }))
+	defer keys.Close()
+	redirect := func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, keys.URL+"/jwks.json", http.StatusFound)
+	}
+	plain := httptest.NewServer(http.HandlerFunc(redirect))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(redirect)) // https to http: a downgrade
+	defer secure.Close()
+	for name, o := range map[string]Options{
+		"http to http":  {JWKSURL: plain.URL + "/jwks.json"},
+		"https to http": {JWKSURL: secure.URL + "/jwks.json", Client: secure.Client()},
+	} {
+		o.Issuer, o.Audience, o.Now = idp.URL, idp.Audience, clk.Now
+		v, err := New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e *Error
+		if user, err := v.Verify(context.Background(), sign(t, idp, "", nil)); !errors.As(err, &e) || !e.Unavailable || !strings.Contains(err.Error(), "redirect") {
+			t.Errorf("%s: %q, %v; want unavailable (a redirect is not followed)", name, user, err)
+		}
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("a redirect was followed %d times", n)
 	}
 }
