@@ -13,22 +13,26 @@ import (
 // rawSigner signs payloads exactly as written, so a test can send claim names twice or in another
 // case (a map cannot hold duplicates, and json.Marshal would not write them).
 type rawSigner struct {
+	kid  string
 	priv ed25519.PrivateKey
 	jwks []byte
 }
 
-func newRawSigner(t testing.TB) rawSigner {
+func newRawSigner(t testing.TB) rawSigner { return newRawSignerKid(t, "ed") }
+
+// newRawSignerKid is a signer whose key has the id kid.
+func newRawSignerKid(t testing.TB, kid string) rawSigner {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "OKP", "crv": "Ed25519", "kid": "ed", "x": b64(pub)}}})
-	return rawSigner{priv: priv, jwks: jwks}
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(pub)}}})
+	return rawSigner{kid: kid, priv: priv, jwks: jwks}
 }
 
 func (s rawSigner) sign(payload string) string {
-	signed := b64([]byte(`{"alg":"EdDSA","kid":"ed"}`)) + "." + b64([]byte(payload))
+	signed := b64([]byte(`{"alg":"EdDSA","kid":"`+s.kid+`"}`)) + "." + b64([]byte(payload))
 	return signed + "." + b64(ed25519.Sign(s.priv, []byte(signed)))
 }
 
