@@ -1,10 +1,8 @@
 package userauth
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 
 	"github.com/go-jose/go-jose/v4/jwt"
 )
@@ -23,33 +21,46 @@ type claimSet map[string]json.RawMessage
 // decide what a signature means). Names are compared after JSON unescaping, so "\u0065xp" is exp.
 // It returns errDuplicateClaim for a repeated name, another error for anything else.
 func parseClaims(payload []byte) (claimSet, error) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, errors.New("the claims are not a JSON object")
-	}
-	c := make(claimSet, 8)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, _ := t.(string) // inside an object, Token returns each name as a string
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		if _, dup := c[name]; dup {
-			return nil, errDuplicateClaim
-		}
-		c[name] = v
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
+	var c claimSet // a map: encoding/json matches map keys exactly
+	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the claims object")
+	if c == nil {
+		return nil, errors.New("the claims are not a JSON object")
+	}
+	if members(payload) != len(c) {
+		return nil, errDuplicateClaim // the map kept one value of each repeated name
 	}
 	return c, nil
+}
+
+// members counts the members of the JSON object b, which must be valid JSON: the commas outside
+// strings at nesting depth one, plus one unless the object is empty.
+func members(b []byte) int {
+	n, depth, empty := 0, 0, true
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++ // the escaped byte cannot end the string
+				}
+			}
+			empty = false
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	if empty {
+		return 0
+	}
+	return n + 1
 }
 
 // registered returns the claims checked by every verification: iss, aud, exp, nbf and iat, each

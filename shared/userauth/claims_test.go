@@ -1,10 +1,12 @@
 package userauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,15 +98,49 @@ func TestClaimNamesAreExact(t *testing.T) {
 		payload string
 		user    string
 	}{
-		"SUB next to sub":       {v, base("sub") + `,"SUB":"bob","sub":"alice"}`, "alice"},
-		"EXP in the past":       {v, fmt.Sprintf(`%s,"EXP":%d}`, base(""), past), "alice"},
-		"Email next to email":   {email, base("") + `,"Email":"b@x.com","email":"a@x.com"}`, "a@x.com"},
-		"escaped exp":           {v, fmt.Sprintf(`%s,"\u0065xp":%d}`, base("exp"), future), "alice"},
-		"nested names repeated": {v, base("") + `,"x":{"exp":1,"EXP":2}}`, "alice"},
-		"whitespace around":     {v, " \n" + base("") + "}\n ", "alice"},
+		"SUB next to sub":             {v, base("sub") + `,"SUB":"bob","sub":"alice"}`, "alice"},
+		"EXP in the past":             {v, fmt.Sprintf(`%s,"EXP":%d}`, base(""), past), "alice"},
+		"Email next to email":         {email, base("") + `,"Email":"b@x.com","email":"a@x.com"}`, "a@x.com"},
+		"escaped exp":                 {v, fmt.Sprintf(`%s,"\u0065xp":%d}`, base("exp"), future), "alice"},
+		"nested names repeated":       {v, base("") + `,"x":{"exp":1,"EXP":2}}`, "alice"},
+		"whitespace around":           {v, " \n" + base("") + "}\n ", "alice"},
+		"commas and quotes in values": {v, base("") + `,"x":[1,2,{"a":",","b":[3,4]}],"y":"a,\"b\",c\\","z\",":{}}`, "alice"},
 	} {
 		if user, err := c.v.Verify(context.Background(), s.sign(c.payload)); err != nil || user != c.user {
 			t.Errorf("%s: %s: %q, %v; want %q", name, c.payload, user, err, c.user)
 		}
 	}
+}
+
+// FuzzClaimMembers: members counts an object's members as encoding/json's token stream does, so
+// parseClaims refuses a payload exactly when it repeats a name.
+func FuzzClaimMembers(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":1,"a":2}`, `{"a":[1,{"b":","}],"c":"\",\\"}`, ` {"\u0061":1,"a":2} `, `{"a":{"a":1,"a":2}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(b, &m) != nil || m == nil {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.Token() // {
+		want := 0
+		for dec.More() {
+			var v json.RawMessage
+			if _, err := dec.Token(); err != nil {
+				t.Fatal(err)
+			}
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			want++
+		}
+		if got := members(b); got != want {
+			t.Fatalf("members(%q) = %d, want %d", b, got, want)
+		}
+		if _, err := parseClaims(b); errors.Is(err, errDuplicateClaim) != (want != len(m)) {
+			t.Fatalf("parseClaims(%q): %v with %d members and %d names", b, err, want, len(m))
+		}
+	})
 }
