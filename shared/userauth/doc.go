@@ -6,7 +6,8 @@
 // type fits the token's algorithm (RS256/384/512, PS256/384/512, ES256/384/512, EdDSA; never
 // "none" or an HMAC algorithm), `iss` equal to the configured issuer, the configured audience in
 // `aud`, `exp` present and not passed, `nbf` and `iat` not in the future, with at most Leeway (60 s)
-// of clock skew. The user claim (default `sub`) must be a non-empty string.
+// of clock skew. The user claim (default `sub`) must be a non-empty string. Claim names are matched
+// exactly (`EXP` is not `exp`) and a payload that names a claim twice is refused.
 //
 // Segment encodes a user id as one key segment injectively: ids made of letters, digits and
 // `- _ . @` are kept as they are; other bytes are escaped as `~XX`; ids too long to escape within

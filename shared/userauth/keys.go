@@ -29,6 +29,10 @@ const (
 	DefaultKeysTTL = time.Hour
 	// DefaultFetchTimeout bounds one fetch of the key set.
 	DefaultFetchTimeout = 5 * time.Second
+	// AnswerMargin is the time kept before a request's deadline when it waits for the key set:
+	// a request that has no usable keys answers unavailable this long before its deadline, so the
+	// answer is still sent in time.
+	AnswerMargin = 200 * time.Millisecond
 	// MinRSABits is the smallest RSA key accepted.
 	MinRSABits = 2048
 )
@@ -139,8 +143,11 @@ type staticKeys struct{ set KeySet }
 func (s staticKeys) keys(context.Context, bool) (KeySet, error) { return s.set, nil }
 
 // remoteKeys fetches a JWKS from a URL: on first use, again when it is older than ttl, and when a
-// token names an unknown key id; never more than once per interval. A failed fetch keeps the keys
-// it has.
+// token names an unknown key id; never more than once per interval, and one fetch at a time. No
+// lock is held during a fetch: it runs in its own goroutine (with its own timeout, not the
+// request's), requests holding a set are answered with it at once (a stale set is refreshed in the
+// background), and only a request that has no usable set waits, until the fetch ends or until
+// AnswerMargin before its deadline. A failed fetch keeps the keys it has.
 type remoteKeys struct {
 	url      string
 	client   *http.Client
@@ -148,57 +155,116 @@ type remoteKeys struct {
 	interval time.Duration
 	ttl      time.Duration
 
-	mu        sync.RWMutex
+	mu        sync.Mutex // guards what follows; never held across a fetch
 	set       KeySet
 	fetchedAt time.Time // of the keys held
-	tried     time.Time // last fetch attempt
-	fetchMu   sync.Mutex
-	lastErr   error
+	tried     time.Time // start of the last fetch
+	lastErr   error     // of the last fetch
+	flight    *keyFetch // the fetch under way, if any
+}
+
+// keyFetch is one fetch of the key set; set and err are written before done is closed.
+type keyFetch struct {
+	done chan struct{}
+	set  KeySet // the keys held after the fetch: the fetched ones, or the old ones if it failed
+	err  error
 }
 
 func (r *remoteKeys) keys(ctx context.Context, refetch bool) (KeySet, error) {
-	r.mu.RLock()
-	set, fetchedAt := r.set, r.fetchedAt
-	r.mu.RUnlock()
-	if set.Len() > 0 && !refetch && r.now().Sub(fetchedAt) < r.ttl {
+	r.mu.Lock()
+	now := r.now()
+	set := r.set
+	if set.Len() > 0 && !refetch {
+		if now.Sub(r.fetchedAt) >= r.ttl {
+			r.startLocked(now) // in the background: this request goes on with the set it has
+		}
+		r.mu.Unlock()
 		return set, nil
 	}
-	return r.refresh(ctx)
-}
-
-// refresh fetches the key set unless a fetch was tried within the interval; concurrent callers wait
-// for one fetch.
-func (r *remoteKeys) refresh(ctx context.Context) (KeySet, error) {
-	r.fetchMu.Lock()
-	defer r.fetchMu.Unlock()
-	r.mu.RLock()
-	set, tried, lastErr := r.set, r.tried, r.lastErr
-	r.mu.RUnlock()
-	now := r.now()
-	if !tried.IsZero() && now.Sub(tried) < r.interval {
+	f := r.flight
+	if f == nil {
+		f = r.startLocked(now)
+	}
+	lastErr := r.lastErr
+	r.mu.Unlock()
+	if f == nil {
+		// A fetch was tried within the interval: there is nothing newer to wait for.
 		if set.Len() == 0 {
+			if lastErr == nil {
+				lastErr = errors.New("the JWKS has not been fetched yet")
+			}
 			return set, lastErr
 		}
 		return set, nil
 	}
-	fresh, err := r.fetch(ctx)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.tried = now
-	if err != nil {
-		r.lastErr = err
-		if r.set.Len() == 0 {
-			return r.set, err
-		}
-		return r.set, nil
-	}
-	r.set, r.fetchedAt, r.lastErr = fresh, now, nil
-	return fresh, nil
+	return f.wait(ctx)
 }
 
-func (r *remoteKeys) fetch(ctx context.Context) (KeySet, error) {
-	// Not cancelled with the request that triggered it: its outcome serves every request after it.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultFetchTimeout)
+// startLocked starts a fetch unless one is under way or one was started within the interval, and
+// returns it (nil if none was started). r.mu is held.
+func (r *remoteKeys) startLocked(now time.Time) *keyFetch {
+	if r.flight != nil || (!r.tried.IsZero() && now.Sub(r.tried) < r.interval) {
+		return nil
+	}
+	f := &keyFetch{done: make(chan struct{})}
+	r.flight, r.tried = f, now
+	go func() {
+		fresh, err := r.fetch()
+		r.mu.Lock()
+		if err != nil {
+			r.lastErr = err
+		} else {
+			r.set, r.fetchedAt, r.lastErr = fresh, now, nil
+		}
+		f.set, f.err = r.set, err
+		r.flight = nil
+		r.mu.Unlock()
+		close(f.done)
+	}()
+	return f
+}
+
+// wait returns the outcome of f, or an error once ctx is done or only AnswerMargin is left before
+// its deadline, so the caller can still answer in time.
+func (f *keyFetch) wait(ctx context.Context) (KeySet, error) {
+	var expire <-chan time.Time
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl) - AnswerMargin
+		if left <= 0 {
+			select {
+			case <-f.done: // finished already
+				return f.outcome()
+			default:
+				return KeySet{}, errors.New("no time left to wait for the JWKS")
+			}
+		}
+		t := time.NewTimer(left)
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case <-f.done:
+		return f.outcome()
+	case <-expire:
+		return KeySet{}, errors.New("the JWKS fetch did not end before the request's deadline")
+	case <-ctx.Done():
+		return KeySet{}, fmt.Errorf("waiting for the JWKS: %w", ctx.Err())
+	}
+}
+
+// outcome is the keys after f: the fetched set, the old one if the fetch failed, or the failure
+// when there is no set at all.
+func (f *keyFetch) outcome() (KeySet, error) {
+	if f.set.Len() == 0 {
+		return f.set, f.err
+	}
+	return f.set, nil
+}
+
+// fetch reads the key set from the URL. It is bound by DefaultFetchTimeout, not by a request: its
+// outcome serves every request after it.
+func (r *remoteKeys) fetch() (KeySet, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
 	if err != nil {
@@ -210,6 +276,10 @@ func (r *remoteKeys) fetch(ctx context.Context) (KeySet, error) {
 		return KeySet{}, fmt.Errorf("fetching the JWKS: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Not followed (see noRedirects): set the JWKS URL to where the keys are.
+		return KeySet{}, fmt.Errorf("fetching the JWKS: HTTP %d, a redirect to %q, which is not followed: set the JWKS URL to the final address", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return KeySet{}, fmt.Errorf("fetching the JWKS: HTTP %d", resp.StatusCode)
 	}

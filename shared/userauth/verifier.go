@@ -46,7 +46,8 @@ type Options struct {
 	// UserClaim names the claim that identifies the user (default "sub"); it must be a non-empty
 	// string.
 	UserClaim string
-	// Client fetches the key set (default: an http.Client with DefaultFetchTimeout).
+	// Client fetches the key set (default: an http.Client with DefaultFetchTimeout). Redirects are
+	// never followed, whatever its CheckRedirect: a 3xx answer is a failed fetch.
 	Client *http.Client
 	// Now is the clock (nil: the real one).
 	Now func() time.Time
@@ -98,9 +99,13 @@ func New(o Options) (*Verifier, error) {
 		return nil, err
 	}
 	r := &remoteKeys{url: o.JWKSURL, client: o.Client, now: v.now, interval: o.RefetchInterval, ttl: o.KeysTTL}
-	if r.client == nil {
+	if o.Client == nil {
 		r.client = &http.Client{Timeout: DefaultFetchTimeout}
+	} else {
+		c := *o.Client // a copy: the caller's client keeps its own redirect policy
+		r.client = &c
 	}
+	r.client.CheckRedirect = noRedirects
 	if r.interval <= 0 {
 		r.interval = DefaultRefetchInterval
 	}
@@ -110,6 +115,11 @@ func New(o Options) (*Verifier, error) {
 	v.src = r
 	return v, nil
 }
+
+// noRedirects makes the key-set client return a redirect as it is, so fetch refuses it: the keys
+// come from the configured URL only, never from wherever a redirect points (another host, or http
+// after https).
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // CheckJWKSURL accepts https URLs, and http ones on a loopback host (a local issuer).
 func CheckJWKSURL(s string) error {
@@ -198,14 +208,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 	if err != nil {
 		return "", refuse("the token's signature is not valid")
 	}
-	var (
-		reg    registered
-		claims map[string]json.RawMessage
-	)
-	if json.Unmarshal(payload, &reg) != nil || json.Unmarshal(payload, &claims) != nil {
+	claims, err := parseClaims(payload)
+	if errors.Is(err, errDuplicateClaim) {
+		return "", refuse("the token's claims name one claim more than once")
+	}
+	std, stdErr := claims.registered()
+	if err != nil || stdErr != nil {
 		return "", refuse("the token's claims are not a JSON object with valid iss, aud, exp, nbf and iat")
 	}
-	std := jwt.Claims{Issuer: reg.Issuer, Audience: reg.Audience, Expiry: reg.Expiry, NotBefore: reg.NotBefore, IssuedAt: reg.IssuedAt}
 	if std.Expiry == nil {
 		return "", refuse("the token has no exp (expiry) claim")
 	}
@@ -213,21 +223,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 		return "", refuse(claimReason(err))
 	}
 	var user string
-	raw, present := claims[v.claim]
+	raw, present := claims[v.claim] // exactly this name (see claimSet)
 	if !present || json.Unmarshal(raw, &user) != nil || user == "" {
 		return "", refuse("the token's " + v.claim + " claim is missing, empty or not a string")
 	}
 	return user, nil
-}
-
-// registered are the claims checked here (jwt.Claims without sub, which may be any JSON when the
-// user claim is another one).
-type registered struct {
-	Issuer    string           `json:"iss"`
-	Audience  jwt.Audience     `json:"aud"`
-	Expiry    *jwt.NumericDate `json:"exp"`
-	NotBefore *jwt.NumericDate `json:"nbf"`
-	IssuedAt  *jwt.NumericDate `json:"iat"`
 }
 
 func claimReason(err error) string {

@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,9 +246,11 @@ func TestKeyRotation(t *testing.T) {
 	if idp.Fetches() != 2 {
 		t.Errorf("fetches %d, want 2", idp.Fetches())
 	}
-	// The set is refetched when older than its TTL, even for known key ids.
+	// The set is refetched when older than its TTL, even for known key ids (in the background: the
+	// request is answered with the set held).
 	clk.Add(DefaultKeysTTL)
 	v.Verify(context.Background(), sign(t, idp, kid, nil))
+	settle(v)
 	if idp.Fetches() != 3 {
 		t.Errorf("fetches %d after the TTL, want 3", idp.Fetches())
 	}
@@ -292,6 +295,10 @@ func TestIssuerDown(t *testing.T) {
 	down = true
 	fail.Unlock()
 	clk.Add(DefaultKeysTTL)
+	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); err != nil {
+		t.Fatalf("cached keys must survive a failed refetch: %v", err)
+	}
+	settle(v)
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); err != nil {
 		t.Fatalf("cached keys must survive a failed refetch: %v", err)
 	}
@@ -370,5 +377,40 @@ func TestTokenWithoutKid(t *testing.T) {
 		if user, err := v.Verify(context.Background(), tok); (err == nil) != ok || (ok && user != "alice") {
 			t.Errorf("%d keys: %q, %v", n, user, err)
 		}
+	}
+}
+
+// TestJWKSRedirectRefused: the key set is read from the configured URL only. A redirect (to
+// another host, or from https down to http) is a failed fetch, so no one who can make the issuer's
+// URL redirect chooses the keys; the verifier answers unavailable.
+func TestJWKSRedirectRefused(t *testing.T) {
+	t.Parallel()
+	idp, _, clk := setup(t)
+	var followed atomic.Int32
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Add(1); w.Write(idp.JWKS()) }))
+	defer keys.Close()
+	redirect := func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, keys.URL+"/jwks.json", http.StatusFound)
+	}
+	plain := httptest.NewServer(http.HandlerFunc(redirect))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(redirect)) // https to http: a downgrade
+	defer secure.Close()
+	for name, o := range map[string]Options{
+		"http to http":  {JWKSURL: plain.URL + "/jwks.json"},
+		"https to http": {JWKSURL: secure.URL + "/jwks.json", Client: secure.Client()},
+	} {
+		o.Issuer, o.Audience, o.Now = idp.URL, idp.Audience, clk.Now
+		v, err := New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e *Error
+		if user, err := v.Verify(context.Background(), sign(t, idp, "", nil)); !errors.As(err, &e) || !e.Unavailable || !strings.Contains(err.Error(), "redirect") {
+			t.Errorf("%s: %q, %v; want unavailable (a redirect is not followed)", name, user, err)
+		}
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("a redirect was followed %d times", n)
 	}
 }
