@@ -55,6 +55,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
+	// The multipart tests' stack starts once, on first use; close it too, or its function
+	// processes outlive the test binary.
+	defer func() {
+		if mpStack != nil {
+			mpStack.Close()
+		}
+	}()
 	if bins, err = Build(ctx, binDir, false); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
