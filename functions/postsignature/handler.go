@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"time"
 
@@ -87,22 +88,9 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		return nil, err
 	}
 	conds, fields := formConditions(plan)
-	if s.cfg.CallbackURL != "" {
-		// The policy binds the callback, so OSS calls this bundle's callback and no other URL. The
-		// custom variables are plain form fields (OSS's PostObject takes them so); the callback
-		// function trusts the key, not them, for the user.
-		cb := osscallback.Param(s.cfg.CallbackURL)
-		conds = append(conds, ossauth.Eq("callback", cb))
-		fields["callback"] = cb
-		for k, v := range osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename) {
-			fields[k] = v
-		}
-	} else {
-		// OSS takes every form field, named in the policy or not (PostObject reference), so a
-		// client could add a callback field and have OSS post a signed callback wherever it likes
-		// with this bundle's upload; the policy pins callback to "" (absent) instead.
-		conds = append(conds, ossauth.Eq("callback", ""))
-	}
+	cbConds, cbFields := osscallback.FormConditions(s.cfg.CallbackURL, osscallback.User(dir, rules.Dir), in.Filename)
+	conds = append(conds, cbConds...)
+	maps.Copy(fields, cbFields)
 
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
@@ -115,14 +103,7 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields["policy"] = signed.Policy
-	fields["x-oss-signature-version"] = signed.SignatureVersion
-	fields["x-oss-credential"] = signed.Credential
-	fields["x-oss-date"] = signed.Date
-	fields["x-oss-signature"] = signed.Signature
-	if signed.SecurityToken != "" {
-		fields["x-oss-security-token"] = signed.SecurityToken
-	}
+	signed.AddFields(fields)
 	return &postResponse{
 		Policy:           signed.Policy,
 		SignatureVersion: signed.SignatureVersion,

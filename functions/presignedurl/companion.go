@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -133,14 +134,9 @@ func (s *server) postParams(r *http.Request) (*paramsResponse, error) {
 		return nil, err
 	}
 	conds, fields := upload.FormConditions(plan)
-	if s.cfg.CallbackURL != "" {
-		cb := osscallback.Param(s.cfg.CallbackURL)
-		conds = append(conds, ossauth.Eq("callback", cb))
-		fields["callback"] = cb
-		for k, v := range osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename) {
-			fields[k] = v
-		}
-	}
+	cbConds, cbFields := osscallback.FormConditions(s.cfg.CallbackURL, osscallback.User(dir, rules.Dir), in.Filename)
+	conds = append(conds, cbConds...)
+	maps.Copy(fields, cbFields)
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
 		return nil, upload.Unavailable("signing credentials", err)
@@ -152,14 +148,7 @@ func (s *server) postParams(r *http.Request) (*paramsResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	fields["policy"] = signed.Policy
-	fields["x-oss-signature-version"] = signed.SignatureVersion
-	fields["x-oss-credential"] = signed.Credential
-	fields["x-oss-date"] = signed.Date
-	fields["x-oss-signature"] = signed.Signature
-	if signed.SecurityToken != "" {
-		fields["x-oss-security-token"] = signed.SecurityToken
-	}
+	signed.AddFields(fields)
 	return &paramsResponse{
 		Method: http.MethodPost, URL: s.cfg.Endpoint.BucketURL(s.cfg.Bucket), Fields: fields,
 		Headers: map[string]string{}, Expires: int64(rules.Expires / time.Second),

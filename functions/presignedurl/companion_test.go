@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -309,6 +311,16 @@ func TestCompanionParamsPolicy(t *testing.T) {
 	if f["Content-Type"] != "image/png" || f["x-oss-forbid-overwrite"] != "true" || f["success_action_status"] != "200" ||
 		!strings.HasPrefix(f["key"].(string), "uploads/2026/11/23/") || f["x-oss-security-token"] != testCreds.SecurityToken {
 		t.Errorf("fields %v", f)
+	}
+	// Without OSS_CALLBACK_URL the policy pins the callback field empty, as postsignature's does:
+	// OSS takes form fields the policy does not name, so a client could add a callback.
+	raw, err := base64.StdEncoding.DecodeString(f["policy"].(string))
+	var pol struct{ Conditions []any }
+	if err != nil || json.Unmarshal(raw, &pol) != nil {
+		t.Fatalf("policy %q: %v", f["policy"], err)
+	}
+	if !slices.ContainsFunc(pol.Conditions, func(c any) bool { return fmt.Sprint(c) == "[eq $callback ]" }) {
+		t.Errorf("the policy does not forbid a callback field: %v", pol.Conditions)
 	}
 	if _, out := call(t, h, "GET", "/s3/params?filename=a.html&type=text/html", "", nil); errCode(out) != "unsupported_media_type" {
 		t.Errorf("type not allowed: %v", out)

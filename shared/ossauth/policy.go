@@ -122,6 +122,19 @@ type PostPolicyV4 struct {
 	SecurityToken    string // "x-oss-security-token": present with temporary credentials
 }
 
+// AddFields sets the form fields of the signed policy in fields (the names in PostPolicyV4's
+// comments), as a browser form sends them before the file.
+func (p PostPolicyV4) AddFields(fields map[string]string) {
+	fields["policy"] = p.Policy
+	fields["x-oss-signature-version"] = p.SignatureVersion
+	fields["x-oss-credential"] = p.Credential
+	fields["x-oss-date"] = p.Date
+	fields["x-oss-signature"] = p.Signature
+	if p.SecurityToken != "" {
+		fields["x-oss-security-token"] = p.SecurityToken
+	}
+}
+
 // ErrPolicyExpiration is returned for an expiration that is not in (now, now+7 days].
 var ErrPolicyExpiration = errors.New("ossauth: policy expiration must be after now and at most 7 days ahead")
 

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 )
 
 // BodyType is the callbackBodyType this bundle asks for. The form encoding is used instead of
@@ -29,6 +31,22 @@ type Parameter struct {
 	CallbackHost     string `json:"callbackHost,omitempty"`
 	CallbackBody     string `json:"callbackBody"`
 	CallbackBodyType string `json:"callbackBodyType"`
+}
+
+// FormConditions returns what a POST policy must add so that OSS calls callbackURL after the
+// upload, and the form fields that go with it: the callback field, bound by an eq condition, and the
+// custom variables of user and filename (plain fields: the callback function trusts the key, not
+// them, for the user). With callbackURL empty it returns a condition that the callback field be
+// empty: OSS takes every form field, named in the policy or not (PostObject reference), so a client
+// could otherwise add a callback and have OSS post a signed call wherever it likes.
+func FormConditions(callbackURL, user, filename string) ([]ossauth.Condition, map[string]string) {
+	if callbackURL == "" {
+		return []ossauth.Condition{ossauth.Eq("callback", "")}, nil
+	}
+	cb := Param(callbackURL)
+	fields := Vars(user, filename)
+	fields["callback"] = cb
+	return []ossauth.Condition{ossauth.Eq("callback", cb)}, fields
 }
 
 // Param returns the callback parameter (base64 of the JSON Parameter) that asks OSS to POST Body to
