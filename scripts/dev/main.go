@@ -99,7 +99,8 @@ func main() {
 	fmt.Printf("\nDemo pages (one origin, routed by path like the custom domain):\n")
 	fmt.Printf("  %s/sts/            STS credentials + ali-oss (multipart)\n", s.OriginURL)
 	fmt.Printf("  %s/postsignature/  V4 POST policy form upload\n", s.OriginURL)
-	fmt.Printf("  %s/presignedurl/   V4 presigned PUT\n", s.OriginURL)
+	fmt.Printf("  %s/presignedurl/   V4 presigned PUT (multipart from 5 MiB)\n", s.OriginURL)
+	fmt.Printf("  %s/presignedurl/uppy/  Uppy Dashboard through the Companion S3 routes\n", s.OriginURL)
 	fmt.Printf("\nEach function's own HTTP trigger:\n")
 	for _, fn := range []string{"sts", "postsignature", "presignedurl", "callback"} {
 		fmt.Printf("  %-14s %s\n", fn, s.FunctionURLs[fn])
