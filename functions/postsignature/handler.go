@@ -87,7 +87,7 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	conds, fields := formConditions(plan)
+	conds, fields := upload.FormConditions(plan)
 	cbConds, cbFields := osscallback.FormConditions(s.cfg.CallbackURL, osscallback.User(dir, rules.Dir), in.Filename)
 	conds = append(conds, cbConds...)
 	maps.Copy(fields, cbFields)
