@@ -22,7 +22,7 @@ import (
 // Uppy Companion's S3 routes, so that @uppy/aws-s3 (endpoint in Uppy 5, companionEndpoint in
 // Uppy 6) uploads through this function with no client code. The requests and answers follow
 // @uppy/companion 6.2.2 src/server/controllers/s3.js and the clients of @uppy/aws-s3 5.1.0
-// (lib/index.js) and 6.3.1 (lib/s3-client/CompanionS3.js).
+// (lib/index.js) and 6.1.0 (lib/s3-client/CompanionS3.js), as installed in scripts/node.
 
 // CompanionPrefix is where the Companion S3 routes live.
 const CompanionPrefix = "/s3/"
@@ -158,20 +158,93 @@ func (s *server) postParams(r *http.Request) (*paramsResponse, error) {
 // --- POST /s3/multipart: initiate ---
 
 type createRequest struct {
-	Filename string          `json:"filename"`
-	Type     string          `json:"type"`
-	Metadata json.RawMessage `json:"metadata"` // accepted as Companion does, not stored
-	// Size is optional (Uppy does not send it): with it, a file over OSS_MAX_SIZE_BYTES is refused
-	// before any byte is sent.
-	Size *int64 `json:"size"`
+	Filename string `json:"filename"`
+	Type     string `json:"type"`
+	// Metadata is Uppy's file.meta filtered by the plugin's allowedMetaFields (all of it by
+	// default): @uppy/aws-s3 6.1.0 lib/s3-client/CompanionS3.js:56-58 sends
+	// {filename, metadata, type} with metadata from lib/index.js:218-221 (values as they are), and
+	// @uppy/aws-s3 5.1.0 lib/index.js:172-183 sends {filename, type, metadata} with every value
+	// turned into a string (getAllowedMetadata, lib/index.js:34-45). Neither sends the file's size
+	// (file.meta holds name and type, @uppy/core 6.0.1 lib/Uppy.js:479-483), so the page adds it
+	// as metadata.size; nothing else of metadata is read or stored.
+	Metadata json.RawMessage `json:"metadata"`
+	// Size is the file's size for clients other than Uppy (the presigned demo page).
+	Size json.RawMessage `json:"size"`
 }
 
 type createResponse struct {
 	Key      string `json:"key"`
 	UploadID string `json:"uploadId"`
 	Bucket   string `json:"bucket"`
-	PartSize int64  `json:"partSize"`
-	MaxParts int    `json:"maxParts"`
+	// Size is the file's size, bound to the upload by its key; Parts is how many parts it takes.
+	Size     int64 `json:"size"`
+	Parts    int   `json:"parts"`
+	PartSize int64 `json:"partSize"`
+	MaxParts int   `json:"maxParts"`
+}
+
+// errSizeRequired is the answer to an initiation that names no size: every part URL is signed for
+// its exact length, which needs the file's size (OSS's V4 signature can bind an exact
+// Content-Length, never a range).
+var errSizeRequired = upload.Errorf(upload.CodeSizeRequired,
+	"name the file's size in bytes when starting a multipart upload: with Uppy, add "+
+		"uppy.on('file-added', (file) => uppy.setFileMeta(file.id, { size: file.size })) "+
+		"(and keep \"size\" in @uppy/aws-s3's allowedMetaFields if you set it); other clients send "+
+		`{"filename", "type", "size": <bytes>}`)
+
+// parseSize reads a size sent as a JSON number or, as Uppy 5 sends metadata, a string of digits:
+// a whole, non-negative number of bytes.
+func parseSize(field string, raw json.RawMessage) (int64, error) {
+	v := strings.TrimSpace(string(raw))
+	if unq, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+		v = unq
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || strings.HasPrefix(v, "+") {
+		return 0, upload.Errorf(upload.CodeInvalidArgument, "%s %.40s must be a whole, non-negative number of bytes", field, raw)
+	}
+	return n, nil
+}
+
+// requestSize returns the size an initiation names, in size or metadata.size, or -1.
+func requestSize(req createRequest) (int64, error) {
+	size := int64(-1)
+	if len(req.Size) > 0 && string(req.Size) != "null" {
+		n, err := parseSize("size", req.Size)
+		if err != nil {
+			return 0, err
+		}
+		size = n
+	}
+	var meta map[string]json.RawMessage
+	if json.Unmarshal(req.Metadata, &meta) == nil {
+		if raw, ok := meta["size"]; ok && string(raw) != "null" {
+			n, err := parseSize("metadata.size", raw)
+			if err != nil {
+				return 0, err
+			}
+			if size >= 0 && n != size {
+				return 0, upload.Errorf(upload.CodeInvalidArgument, "size %d and metadata.size %d differ; send one", size, n)
+			}
+			size = n
+		}
+	}
+	return size, nil
+}
+
+// partCount is the number of PartSize parts a file of size bytes takes (one for an empty file).
+// It is Uppy's chunking for every file this function allows: @uppy/aws-s3 6.1.0
+// lib/S3Uploader.js:46-57 and 5.1.0 lib/MultipartUploader.js:77-90 cut parts of
+// max(getChunkSize, 5 MiB) bytes, the last one smaller, and the default getChunkSize
+// (ceil(size / 10,000): 6.1.0 S3Uploader.js:95-100, 5.1.0 MultipartUploader.js:3-6) stays under
+// 5 MiB up to 10,000 parts of 5 MiB, the most initiate allows.
+func partCount(size int64) int {
+	return int(max(1, (size+PartSize-1)/PartSize))
+}
+
+// partLength is the exact length of part n (1-based) of a file of size bytes.
+func partLength(size int64, n int) int64 {
+	return min(PartSize, size-int64(n-1)*PartSize)
 }
 
 func (s *server) createMultipart(w http.ResponseWriter, r *http.Request) {
@@ -183,21 +256,37 @@ func (s *server) createMultipart(w http.ResponseWriter, r *http.Request) {
 	fcweb.WriteJSON(w, http.StatusOK, resp)
 }
 
+// checkUploadSize applies the limits to the size of a multipart upload: OSS_MAX_SIZE_BYTES and
+// at most maxParts parts of PartSize.
+func (s *server) checkUploadSize(size int64) error {
+	if err := s.cfg.Rules.CheckIntent(upload.Intent{Size: size}); err != nil {
+		return err
+	}
+	if size > int64(s.maxParts())*PartSize {
+		return upload.Errorf(upload.CodePayloadTooLarge, "file is %d bytes; at most %d parts of %d bytes are allowed", size, s.maxParts(), PartSize)
+	}
+	return nil
+}
+
 func (s *server) initiate(r *http.Request) (*createResponse, error) {
 	rules := s.cfg.Rules
 	var req createRequest
 	if err := readJSON(r, &req); err != nil {
 		return nil, err
 	}
-	in := upload.Intent{Filename: req.Filename, ContentType: req.Type, Size: -1}
-	if req.Size != nil {
-		in.Size = *req.Size
+	size, err := requestSize(req)
+	if err != nil {
+		return nil, err
 	}
+	in := upload.Intent{Filename: req.Filename, ContentType: req.Type, Size: size}
 	if err := rules.CheckIntent(in); err != nil {
 		return nil, err
 	}
-	if in.Size > int64(s.maxParts())*PartSize {
-		return nil, upload.Errorf(upload.CodePayloadTooLarge, "file is %d bytes; at most %d parts of %d bytes are allowed", in.Size, s.maxParts(), PartSize)
+	if size < 0 {
+		return nil, errSizeRequired
+	}
+	if err := s.checkUploadSize(size); err != nil {
+		return nil, err
 	}
 	dir, err := fcweb.UploadDir(r, rules.Dir, s.cfg.Auth)
 	if err != nil {
@@ -214,7 +303,9 @@ func (s *server) initiate(r *http.Request) (*createResponse, error) {
 	init := initiation{ContentType: ct, Disposition: rules.Disposition(stored), ForbidOverwrite: rules.ForbidOverwrite}
 	var id [16]byte
 	rand.Read(id[:])
-	key := upload.ObjectKey(dir, in, id, s.now())
+	// The size goes into the key: OSS binds the upload ID to it, so the later calls read it back
+	// (upload.CheckIssuedKey) and a client cannot change it.
+	key := upload.MultipartKey(dir, in, id, s.now(), size)
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
 		return nil, upload.Unavailable("upload credentials", err)
@@ -223,11 +314,15 @@ func (s *server) initiate(r *http.Request) (*createResponse, error) {
 	if err != nil {
 		return nil, ossFailure("initiating the upload", err)
 	}
-	return &createResponse{Key: key, UploadID: uploadID, Bucket: s.cfg.Bucket, PartSize: PartSize, MaxParts: s.maxParts()}, nil
+	return &createResponse{Key: key, UploadID: uploadID, Bucket: s.cfg.Bucket, Size: size, Parts: partCount(size), PartSize: PartSize, MaxParts: s.maxParts()}, nil
 }
 
-// target is the upload a request names: its key (checked against the caller's prefix) and ID.
-type target struct{ key, uploadID string }
+// target is the upload a request names: its key (checked against the caller's prefix), ID, and
+// the size the key carries (-1 for a key without one).
+type target struct {
+	key, uploadID string
+	size          int64
+}
 
 func (s *server) target(r *http.Request) (target, error) {
 	id := r.PathValue("uploadId")
@@ -243,10 +338,24 @@ func (s *server) target(r *http.Request) (target, error) {
 		return target{}, err
 	}
 	key := q.Get("key")
-	if err := upload.CheckIssuedKey(dir, key); err != nil {
+	size, err := upload.CheckIssuedKey(dir, key)
+	if err != nil {
 		return target{}, err
 	}
-	return target{key: key, uploadID: id}, nil
+	return target{key: key, uploadID: id, size: size}, nil
+}
+
+// sizedTarget is target for the routes that need the upload's size (sign a part, complete): the
+// key must carry one, within today's limits.
+func (s *server) sizedTarget(r *http.Request) (target, error) {
+	t, err := s.target(r)
+	if err != nil {
+		return t, err
+	}
+	if t.size < 0 {
+		return t, upload.Errorf(upload.CodeInvalidArgument, "key %q carries no size (its upload was started before part sizes were pinned); start a new upload", t.key)
+	}
+	return t, s.checkUploadSize(t.size)
 }
 
 // --- GET /s3/multipart/{uploadId}/{partNumber}: a presigned UploadPart URL ---
@@ -256,8 +365,8 @@ type signPartResponse struct {
 	Method  string            `json:"method"`
 	Headers map[string]string `json:"headers"`
 	Expires int64             `json:"expires"` // seconds, as Companion
-	// ContentLength is the size the URL is signed for, when the client named one.
-	ContentLength int64 `json:"contentLength,omitempty"`
+	// ContentLength is the exact size the URL is signed for: the part's length.
+	ContentLength int64 `json:"contentLength"`
 }
 
 func (s *server) signPart(w http.ResponseWriter, r *http.Request) {
@@ -269,30 +378,32 @@ func (s *server) signPart(w http.ResponseWriter, r *http.Request) {
 	fcweb.WriteJSON(w, http.StatusOK, resp)
 }
 
+// partURL signs the UploadPart of part n for exactly its length, computed from the size in the
+// key: Uppy asks without a size (@uppy/aws-s3 6.1.0 lib/s3-client/CompanionS3.js:69-74 sends only
+// ?key=; 5.1.0 lib/index.js:260-270 likewise), so the length comes from the upload itself.
 func (s *server) partURL(r *http.Request) (*signPartResponse, error) {
-	t, err := s.target(r)
+	t, err := s.sizedTarget(r)
 	if err != nil {
 		return nil, err
 	}
 	raw := r.PathValue("partNumber")
+	count := partCount(t.size)
 	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > s.maxParts() {
-		return nil, upload.Errorf(upload.CodeInvalidArgument, "part number %q must be a whole number from 1 to %d (%d-byte parts of a file of at most %d bytes)", raw, s.maxParts(), PartSize, s.cfg.Rules.MaxSize)
+	if err != nil || n < 1 || n > count {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "part number %q must be a whole number from 1 to %d: this upload of %d bytes has %d parts of at most %d bytes", raw, count, t.size, count, PartSize)
 	}
+	length := partLength(t.size, n)
+	if v := r.URL.Query().Get("size"); v != "" && v != strconv.FormatInt(length, 10) {
+		return nil, upload.Errorf(upload.CodeInvalidArgument, "size %q is not part %d's length, %d bytes (the size named when the upload started fixes every part's length); leave size out", v, n, length)
+	}
+	// Signing Content-Length pins the part to exactly this length: OSS refuses another body with
+	// SignatureDoesNotMatch.
 	req := ossauth.PresignV4Options{
 		Endpoint: s.cfg.Endpoint, Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: t.key,
-		Region: s.cfg.Region, Expires: s.cfg.Rules.Expires, Header: http.Header{},
-		Query: url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {t.uploadID}},
-	}
-	var size int64
-	if v := r.URL.Query().Get("size"); v != "" {
-		size, err = strconv.ParseInt(v, 10, 64)
-		if err != nil || size < 1 || size > PartSize {
-			return nil, upload.Errorf(upload.CodeInvalidArgument, "size %q must be a whole number of bytes from 1 to %d", v, PartSize)
-		}
-		// Signing Content-Length pins the part to exactly this size.
-		req.Header.Set("Content-Length", strconv.FormatInt(size, 10))
-		req.AdditionalHeaders = []string{"content-length"}
+		Region: s.cfg.Region, Expires: s.cfg.Rules.Expires,
+		Header:            http.Header{"Content-Length": {strconv.FormatInt(length, 10)}},
+		AdditionalHeaders: []string{"content-length"},
+		Query:             url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {t.uploadID}},
 	}
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
@@ -305,7 +416,7 @@ func (s *server) partURL(r *http.Request) (*signPartResponse, error) {
 	return &signPartResponse{
 		URL:    signedURL,
 		Method: http.MethodPut, Headers: map[string]string{}, Expires: int64(s.cfg.Rules.Expires / time.Second),
-		ContentLength: size,
+		ContentLength: length,
 	}, nil
 }
 
@@ -380,7 +491,7 @@ func (s *server) completeMultipart(w http.ResponseWriter, r *http.Request) {
 func normalizeETag(e string) string { return strings.ToUpper(strings.Trim(strings.TrimSpace(e), `"`)) }
 
 func (s *server) complete(r *http.Request) (*completeResponse, error) {
-	t, err := s.target(r)
+	t, err := s.sizedTarget(r)
 	if err != nil {
 		return nil, err
 	}
@@ -400,9 +511,12 @@ func (s *server) complete(r *http.Request) (*completeResponse, error) {
 	if err != nil {
 		return nil, ossFailure("listing the parts", err)
 	}
-	total, refusal := checkParts(listed, held, PartSize, s.cfg.Rules.MaxSize, s.maxParts())
+	total, refusal, final := checkParts(listed, held, t.size)
 	if refusal != nil {
-		// The upload can never complete within the limits: abort it, so its parts stop costing.
+		if !final {
+			return nil, refusal // parts are missing: the client may still send them
+		}
+		// The upload can never complete as it should: abort it, so its parts stop costing.
 		if err := s.store.Abort(r.Context(), creds, t.key, t.uploadID); err != nil {
 			fcweb.Logger(r.Context()).Error("aborting a refused multipart upload failed", "error", err.Error())
 		}
@@ -452,33 +566,40 @@ func (s *server) listedParts(req completeRequest) ([]uploadedPart, error) {
 	return out, nil
 }
 
-// checkParts compares the client's sorted list with the parts OSS holds (sorted) and applies the
-// limits: the same part numbers with the same ETags, every part but the last exactly partSize
-// bytes and the last at most that, at most maxParts parts, at most maxSize bytes in all (0: no
-// limit). It returns the total size, or the refusal.
-func checkParts(listed, held []uploadedPart, partSize, maxSize int64, maxParts int) (int64, error) {
+// checkParts compares the client's sorted list with the parts OSS holds (sorted) for an upload of
+// size bytes: the same part numbers with the same ETags, each part exactly its length (partLength),
+// and all of them. It returns the total size, or the refusal and whether it is final (the upload
+// can never complete: abort it) or not (parts are missing, which the client may still upload).
+func checkParts(listed, held []uploadedPart, size int64) (total int64, refusal error, final bool) {
 	if len(held) != len(listed) {
-		return 0, upload.Errorf(upload.CodeInvalidArgument, "%d parts listed but %d uploaded; the upload is aborted", len(listed), len(held))
+		return 0, upload.Errorf(upload.CodeInvalidArgument, "%d parts listed but %d uploaded; the upload is aborted", len(listed), len(held)), true
 	}
-	if len(held) > maxParts {
-		return 0, upload.Errorf(upload.CodePayloadTooLarge, "%d parts uploaded; at most %d are allowed; the upload is aborted", len(held), maxParts)
-	}
-	var total int64
+	count := partCount(size)
 	for i, h := range held {
 		l := listed[i]
 		if h.PartNumber != l.PartNumber || normalizeETag(h.ETag) != normalizeETag(l.ETag) {
-			return 0, upload.Errorf(upload.CodeInvalidArgument, "part %d (ETag %s) is not an uploaded part; the upload is aborted", l.PartNumber, l.ETag)
+			return 0, upload.Errorf(upload.CodeInvalidArgument, "part %d (ETag %s) is not an uploaded part; the upload is aborted", l.PartNumber, l.ETag), true
 		}
-		last := i == len(held)-1
-		if (!last && h.Size != partSize) || h.Size < 1 || h.Size > partSize {
-			return 0, upload.Errorf(upload.CodeInvalidArgument, "part %d is %d bytes; every part but the last must be %d bytes and the last at most that; the upload is aborted", h.PartNumber, h.Size, partSize)
+		if h.PartNumber > count {
+			return 0, upload.Errorf(upload.CodePayloadTooLarge, "part %d is past the end of this %d-byte upload of %d parts; the upload is aborted", h.PartNumber, size, count), true
+		}
+		if want := partLength(size, h.PartNumber); h.Size != want {
+			return 0, upload.Errorf(upload.CodeInvalidArgument, "part %d is %d bytes, not its %d; the upload is aborted", h.PartNumber, h.Size, want), true
 		}
 		total += h.Size
 	}
-	if maxSize > 0 && total > maxSize {
-		return 0, upload.Errorf(upload.CodePayloadTooLarge, "the parts add up to %d bytes; the limit is %d bytes; the upload is aborted", total, maxSize)
+	if len(held) < count {
+		var missing []string
+		for i, n := 0, 1; n <= count && len(missing) < 10; n++ {
+			if i < len(held) && held[i].PartNumber == n {
+				i++
+				continue
+			}
+			missing = append(missing, strconv.Itoa(n))
+		}
+		return 0, upload.Errorf(upload.CodeInvalidArgument, "%d of this upload's %d parts are uploaded (missing: %s...); upload the rest, then complete again", len(held), count, strings.Join(missing, ", ")), false
 	}
-	return total, nil
+	return total, nil, false
 }
 
 // objectURL is the URL of key in the bucket (the Location of a completed upload).

@@ -18,6 +18,7 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
@@ -94,64 +95,108 @@ func errCode(out map[string]any) string {
 	return s
 }
 
-const issuedKey = "uploads/2026/11/23/00112233445566778899aabbccddeeff.mp4"
+// issuedKey is a multipart key for a file of 2 parts of PartSize and 7 bytes.
+const issuedKey = "uploads/2026/11/23/00112233445566778899aabbccddeeff-10485767.mp4"
 
 func TestCompanionCreate(t *testing.T) {
 	t.Parallel()
 	store := &fakeStore{}
 	h := companionHandler(t, store, nil)
-	rec, out := call(t, h, "POST", "/s3/multipart", `{"filename":"clip.mp4","type":"","metadata":{"name":"clip.mp4"}}`, map[string]string{"Content-Type": "application/json"})
-	if rec.Code != 200 || !strings.HasPrefix(out["key"].(string), "uploads/2026/11/23/") || out["uploadId"] != "0123456789ABCDEF0123456789ABCDEF" ||
-		out["partSize"] != float64(PartSize) || out["maxParts"] != float64(3) {
-		t.Fatalf("%d %v", rec.Code, out)
+	// Uppy 6 sends metadata values as they are, Uppy 5 as strings.
+	for _, size := range []string{`10485767`, `"10485767"`} {
+		rec, out := call(t, h, "POST", "/s3/multipart", `{"filename":"clip.mp4","type":"","metadata":{"name":"clip.mp4","size":`+size+`}}`, map[string]string{"Content-Type": "application/json"})
+		key, _ := out["key"].(string)
+		if rec.Code != 200 || !strings.HasPrefix(key, "uploads/2026/11/23/") || !strings.HasSuffix(key, "-10485767.mp4") ||
+			out["uploadId"] != "0123456789ABCDEF0123456789ABCDEF" || out["size"] != float64(10485767) || out["parts"] != float64(3) ||
+			out["partSize"] != float64(PartSize) || out["maxParts"] != float64(3) {
+			t.Fatalf("metadata.size %s: %d %v", size, rec.Code, out)
+		}
+		if got, err := upload.CheckIssuedKey("uploads/", key); err != nil || got != 10485767 {
+			t.Errorf("key %v carries size %d (%v)", key, got, err)
+		}
 	}
 	if store.ct != "video/mp4" || !store.forbid || store.disposition != "" {
 		t.Errorf("initiated with type %q forbid %v disposition %q", store.ct, store.forbid, store.disposition)
 	}
 	// Active content is stored as an attachment, as single uploads are (upload.Rules.Disposition).
-	if rec, _ := call(t, h, "POST", "/s3/multipart", `{"filename":"doc.pdf"}`, nil); rec.Code != 200 || store.ct != "application/pdf" || store.disposition != "attachment" {
-		t.Errorf("pdf: %d type %q disposition %q", rec.Code, store.ct, store.disposition)
+	if rec, out := call(t, h, "POST", "/s3/multipart", `{"filename":"doc.pdf","size":0}`, nil); rec.Code != 200 || store.ct != "application/pdf" || store.disposition != "attachment" || out["parts"] != float64(1) {
+		t.Errorf("pdf: %d type %q disposition %q %v", rec.Code, store.ct, store.disposition, out)
 	}
+	store.calls = nil
 	for _, c := range []struct{ body, code string }{
-		{`{"filename":"a.html","type":"text/html"}`, "unsupported_media_type"},
+		{`{"filename":"a.png","type":"image/png","metadata":{"name":"a.png"}}`, "size_required"},
+		{`{"filename":"a.png","metadata":{"size":null}}`, "size_required"},
+		{`{"filename":"a.png","metadata":"size=1"}`, "size_required"},
+		{`{"filename":"a.html","type":"text/html","size":1}`, "unsupported_media_type"},
 		{`{"filename":"a.png","size":12582913}`, "payload_too_large"},
+		{`{"filename":"a.png","metadata":{"size":"12582913"}}`, "payload_too_large"},
 		{`{"filename":"a.png","size":-2}`, "invalid_argument"},
+		{`{"filename":"a.png","metadata":{"size":-1}}`, "invalid_argument"},
+		{`{"filename":"a.png","metadata":{"size":1.5}}`, "invalid_argument"},
+		{`{"filename":"a.png","metadata":{"size":"1e3"}}`, "invalid_argument"},
+		{`{"filename":"a.png","metadata":{"size":"+3"}}`, "invalid_argument"},
+		{`{"filename":"a.png","metadata":{"size":""}}`, "invalid_argument"},
+		{`{"filename":"a.png","metadata":{"size":true}}`, "invalid_argument"},
+		{`{"filename":"a.png","size":5,"metadata":{"size":6}}`, "invalid_argument"},
 		{`not json`, "invalid_argument"},
 		{``, "invalid_argument"},
 	} {
-		if _, out := call(t, h, "POST", "/s3/multipart", c.body, nil); errCode(out) != c.code {
-			t.Errorf("%s: %v, want %s", c.body, out, c.code)
+		if rec, out := call(t, h, "POST", "/s3/multipart", c.body, nil); errCode(out) != c.code || rec.Code != fcweb.Status(upload.Code(c.code)) {
+			t.Errorf("%s: %d %v, want %s", c.body, rec.Code, out, c.code)
 		}
+	}
+	if len(store.calls) != 0 {
+		t.Errorf("refused initiations reached OSS: %v", store.calls)
+	}
+	// The refusal says how to add the size in Uppy.
+	if _, out := call(t, h, "POST", "/s3/multipart", `{"filename":"a.png"}`, nil); !strings.Contains(fmt.Sprint(out), "uppy.setFileMeta(file.id, { size: file.size })") {
+		t.Errorf("size_required message: %v", out)
 	}
 }
 
 func TestCompanionSignPart(t *testing.T) {
 	t.Parallel()
 	h := companionHandler(t, &fakeStore{}, nil)
-	path := "/s3/multipart/0123456789ABCDEF0123456789ABCDEF/3?key=" + url.QueryEscape(issuedKey)
-	rec, out := call(t, h, "GET", path+"&size=1000", "", nil)
-	if rec.Code != 200 || out["expires"] != float64(600) || out["contentLength"] != float64(1000) {
-		t.Fatalf("%d %v", rec.Code, out)
+	partPath := func(key string, n int) string {
+		return fmt.Sprintf("/s3/multipart/0123456789ABCDEF0123456789ABCDEF/%d?key=%s", n, url.QueryEscape(key))
 	}
-	u, _ := url.Parse(out["url"].(string))
-	q := u.Query()
-	if u.Path != "/"+issuedKey || q.Get("partNumber") != "3" || q.Get("uploadId") != "0123456789ABCDEF0123456789ABCDEF" ||
-		q.Get("x-oss-additional-headers") != "content-length" || q.Get("x-oss-expires") != "600" {
-		t.Errorf("URL %s", u)
+	// Every part URL signs the part's exact length, computed from the size in the key: Uppy sends
+	// no size.
+	for n, want := range map[int]int64{1: PartSize, 2: PartSize, 3: 7} {
+		rec, out := call(t, h, "GET", partPath(issuedKey, n), "", nil)
+		if rec.Code != 200 || out["expires"] != float64(600) || out["contentLength"] != float64(want) {
+			t.Fatalf("part %d: %d %v", n, rec.Code, out)
+		}
+		u, _ := url.Parse(out["url"].(string))
+		q := u.Query()
+		if u.Path != "/"+issuedKey || q.Get("partNumber") != fmt.Sprint(n) || q.Get("uploadId") != "0123456789ABCDEF0123456789ABCDEF" ||
+			q.Get("x-oss-additional-headers") != "content-length" || q.Get("x-oss-expires") != "600" {
+			t.Errorf("URL %s", u)
+		}
 	}
-	// The same URL without a size signs no length.
-	if _, out := call(t, h, "GET", path, "", nil); strings.Contains(out["url"].(string), "additional-headers") {
-		t.Errorf("unsized part URL %v", out["url"])
+	// A size that matches is accepted (the presigned page's older form).
+	if rec, out := call(t, h, "GET", partPath(issuedKey, 3)+"&size=7", "", nil); rec.Code != 200 || out["contentLength"] != float64(7) {
+		t.Errorf("matching size: %d %v", rec.Code, out)
+	}
+	emptyKey := "uploads/2026/11/23/00112233445566778899aabbccddeeff-0.mp4"
+	if rec, out := call(t, h, "GET", partPath(emptyKey, 1), "", nil); rec.Code != 200 || out["contentLength"] != float64(0) {
+		t.Errorf("empty file: %d %v", rec.Code, out)
 	}
 	for _, c := range []struct{ target, code string }{
-		{"/s3/multipart/0123456789ABCDEF0123456789ABCDEF/4?key=" + url.QueryEscape(issuedKey), "invalid_argument"}, // 12 MiB / 5 MiB: 3 parts
-		{"/s3/multipart/0123456789ABCDEF0123456789ABCDEF/0?key=" + url.QueryEscape(issuedKey), "invalid_argument"},
-		{path + fmt.Sprintf("&size=%d", PartSize+1), "invalid_argument"},
-		{path + "&size=0", "invalid_argument"},
+		{partPath(issuedKey, 4), "invalid_argument"}, // 10485767 bytes: 3 parts
+		{partPath(issuedKey, 0), "invalid_argument"},
+		{partPath(emptyKey, 2), "invalid_argument"},
+		{partPath(issuedKey, 3) + "&size=8", "invalid_argument"},
+		{partPath(issuedKey, 1) + fmt.Sprintf("&size=%d", PartSize+1), "invalid_argument"},
+		{partPath(issuedKey, 1) + "&size=1000", "invalid_argument"},
+		// A key without a size (a single upload's, or a multipart upload started before sizes were pinned).
+		{partPath("uploads/2026/11/23/00112233445566778899aabbccddeeff.mp4", 1), "invalid_argument"},
+		// A key whose size is over today's limit.
+		{partPath("uploads/2026/11/23/00112233445566778899aabbccddeeff-12582913.mp4", 1), "payload_too_large"},
 		{"/s3/multipart/0123456789ABCDEF0123456789ABCDEF/1", "invalid_argument"},
-		{"/s3/multipart/0123456789ABCDEF0123456789ABCDEF/1?key=" + url.QueryEscape(issuedKey) + "&key=x", "invalid_argument"},
-		{"/s3/multipart/0123456789ABCDEF0123456789ABCDEF/1?key=private/2026/11/23/00112233445566778899aabbccddeeff.mp4", "permission_denied"},
-		{"/s3/multipart/0123456789ABCDEF0123456789ABCDEF/1?key=uploads/secret.txt", "invalid_argument"},
+		{partPath(issuedKey, 1) + "&key=x", "invalid_argument"},
+		{partPath("private/2026/11/23/00112233445566778899aabbccddeeff-10485767.mp4", 1), "permission_denied"},
+		{partPath("uploads/secret.txt", 1), "invalid_argument"},
 		{"/s3/multipart/a%20b/1?key=" + url.QueryEscape(issuedKey), "invalid_argument"},
 	} {
 		if rec, out := call(t, h, "GET", c.target, "", nil); errCode(out) != c.code {
@@ -170,37 +215,47 @@ func parts(sizes ...int64) []uploadedPart {
 
 func TestCheckParts(t *testing.T) {
 	t.Parallel()
-	const ps = 100
-	ok := parts(ps, ps, 1)
-	if total, err := checkParts(ok, ok, ps, 201, 3); err != nil || total != 201 {
+	const size = 2*PartSize + 1
+	ok := parts(PartSize, PartSize, 1)
+	if total, err, _ := checkParts(ok, ok, size); err != nil || total != size {
 		t.Fatalf("valid parts: %d %v", total, err)
 	}
-	unquoted := parts(ps, ps, 1)
+	if total, err, _ := checkParts(parts(PartSize), parts(PartSize), PartSize); err != nil || total != PartSize {
+		t.Fatalf("one full part: %d %v", total, err)
+	}
+	if total, err, _ := checkParts(parts(0), parts(0), 0); err != nil || total != 0 {
+		t.Fatalf("empty file: %d %v", total, err)
+	}
+	unquoted := parts(PartSize, PartSize, 1)
 	for i := range unquoted {
 		unquoted[i].ETag = strings.ToLower(strings.Trim(unquoted[i].ETag, `"`))
 	}
-	if _, err := checkParts(unquoted, ok, ps, 0, 3); err != nil {
+	if _, err, _ := checkParts(unquoted, ok, size); err != nil {
 		t.Errorf("ETags without quotes (Uppy 6 strips them): %v", err)
 	}
-	badETag := parts(ps, ps, 1)
+	badETag := parts(PartSize, PartSize, 1)
 	badETag[1].ETag = "x"
+	withoutSecond := []uploadedPart{ok[0], ok[2]}
 	for _, c := range []struct {
 		name         string
 		listed, held []uploadedPart
-		maxSize      int64
-		maxParts     int
+		size         int64
 		code         upload.Code
+		final        bool
 	}{
-		{"one left out", ok[:2], ok, 0, 3, upload.CodeInvalidArgument},
-		{"one not uploaded", ok, ok[:2], 0, 3, upload.CodeInvalidArgument},
-		{"wrong ETag", badETag, ok, 0, 3, upload.CodeInvalidArgument},
-		{"short part before the last", parts(ps, ps-1, 1), parts(ps, ps-1, 1), 0, 3, upload.CodeInvalidArgument},
-		{"last part over the part size", parts(ps, ps+1), parts(ps, ps+1), 0, 3, upload.CodeInvalidArgument},
-		{"total over the limit", ok, ok, 200, 3, upload.CodePayloadTooLarge},
-		{"too many parts", ok, ok, 0, 2, upload.CodePayloadTooLarge},
+		{"one left out", ok[:2], ok, size, upload.CodeInvalidArgument, true},
+		{"one not uploaded", ok, ok[:2], size, upload.CodeInvalidArgument, true},
+		{"wrong ETag", badETag, ok, size, upload.CodeInvalidArgument, true},
+		{"short part before the last", parts(PartSize, PartSize-1, 2), parts(PartSize, PartSize-1, 2), size, upload.CodeInvalidArgument, true},
+		{"last part longer", parts(PartSize, PartSize, 2), parts(PartSize, PartSize, 2), size, upload.CodeInvalidArgument, true},
+		{"last part shorter", parts(PartSize, PartSize, 1), parts(PartSize, PartSize, 1), size + 1, upload.CodeInvalidArgument, true},
+		{"a part past the end", parts(PartSize, PartSize, 1), parts(PartSize, PartSize, 1), 2 * PartSize, upload.CodePayloadTooLarge, true},
+		{"the last part missing", ok[:2], ok[:2], size, upload.CodeInvalidArgument, false},
+		{"a middle part missing", withoutSecond, withoutSecond, size, upload.CodeInvalidArgument, false},
 	} {
-		if _, err := checkParts(c.listed, c.held, ps, c.maxSize, c.maxParts); upload.AsError(err).Code != c.code || err == nil {
-			t.Errorf("%s: %v, want %s", c.name, err, c.code)
+		_, err, final := checkParts(c.listed, c.held, c.size)
+		if err == nil || upload.AsError(err).Code != c.code || final != c.final {
+			t.Errorf("%s: %v (final %v), want %s (final %v)", c.name, err, final, c.code, c.final)
 		}
 	}
 }
@@ -226,14 +281,30 @@ func TestCompanionComplete(t *testing.T) {
 		t.Errorf("calls %v", store.calls)
 	}
 
-	// Refused: aborted, never completed.
-	store = &fakeStore{parts: parts(PartSize, PartSize, PartSize)}
-	h = companionHandler(t, store, map[string]string{"OSS_MAX_SIZE_BYTES": fmt.Sprint(3*PartSize - 1)})
-	if _, out := call(t, h, "POST", path, body(store.parts), nil); errCode(out) != "payload_too_large" {
-		t.Fatalf("over the limit: %v", out)
+	// Refused for good (a part of another length than the key's size gives it): aborted, never
+	// completed.
+	store = &fakeStore{parts: parts(PartSize, PartSize, 8)}
+	h = companionHandler(t, store, nil)
+	if _, out := call(t, h, "POST", path, body(store.parts), nil); errCode(out) != "invalid_argument" {
+		t.Fatalf("wrong length: %v", out)
 	}
 	if strings.Join(store.calls, ",") != "list,abort" {
 		t.Errorf("calls %v", store.calls)
+	}
+	// Refused for now (the last part not uploaded yet): the upload stays for the client to finish.
+	store = &fakeStore{parts: held[:2]}
+	h = companionHandler(t, store, nil)
+	if _, out := call(t, h, "POST", path, body(held[:2]), nil); errCode(out) != "invalid_argument" || !strings.Contains(fmt.Sprint(out), "missing: 3") {
+		t.Fatalf("missing part: %v", out)
+	}
+	if strings.Join(store.calls, ",") != "list" {
+		t.Errorf("calls %v", store.calls)
+	}
+	// A key whose size is over the limit is refused before OSS is asked.
+	store = &fakeStore{parts: held}
+	h = companionHandler(t, store, map[string]string{"OSS_MAX_SIZE_BYTES": fmt.Sprint(2*PartSize + 6)})
+	if _, out := call(t, h, "POST", path, body(held), nil); errCode(out) != "payload_too_large" || len(store.calls) != 0 {
+		t.Fatalf("over the limit: %v %v", out, store.calls)
 	}
 
 	for _, c := range []struct{ body, code string }{

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -181,62 +182,95 @@ func largeStack(t *testing.T) *devstack.Stack {
 	return uppyStack
 }
 
-// TestUppy uploads a small file (one signed form, /s3/params) and a 16 MiB file (4 presigned parts)
-// with Uppy's Dashboard and @uppy/aws-s3, unchanged, for Uppy 6 (the demo page) and Uppy 5 (the
-// same page loading the Uppy 5 bundle).
+// uppyPage fetches the Uppy page of s, as its Uppy 6 tab loads it.
+func uppyPage(t *testing.T, s *devstack.Stack) string {
+	t.Helper()
+	resp, err := http.Get(s.OriginURL + "/presignedurl/uppy/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	html, _ := io.ReadAll(resp.Body)
+	return string(html)
+}
+
+// openUppy opens the Uppy page of s in a new tab with Uppy major ("6": the page as served; "5":
+// the same page loading the Uppy 5 bundle) and waits for Uppy to start.
+func openUppy(t *testing.T, s *devstack.Stack, html, major string) context.Context {
+	t.Helper()
+	ctx := tab(t)
+	if major == "6" {
+		do(t, ctx, chromedp.Navigate(s.OriginURL+"/presignedurl/uppy/"))
+	} else {
+		writePage(t, ctx, s.OriginURL+"/", strings.ReplaceAll(html, devstack.UppyVendored+"6/", devstack.UppyVendored+"5/"))
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[string](`window.uppy && document.body.dataset.uppyVersion`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.title + ' | ' + (document.getElementById('status') || {}).textContent`))
+		t.Fatalf("Uppy did not start: %v; page: %s", err, shown)
+	}
+	if v := eval[string](t, ctx, `document.body.dataset.uppyVersion`); !strings.HasPrefix(v, major+".") {
+		t.Fatalf("Uppy %s loaded, want %s.x", v, major)
+	}
+	return ctx
+}
+
+// uppyRows waits until the page lists n uploads in state ("done" or "error") and returns them as
+// [name, state, key, text].
+func uppyRows(t *testing.T, ctx context.Context, state string, n int) [][4]string {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => {
+		const rows = [...document.querySelectorAll('#uploads li[data-state=`+state+`]')];
+		return rows.length === `+fmt.Sprint(n)+` && JSON.stringify(rows.map(r => [r.dataset.name, r.dataset.state, r.dataset.key || '', r.textContent]));
+	})()`, chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
+	if err != nil {
+		all, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('uploads').textContent + ' | Uppy: ' + JSON.stringify(window.uppy.getFiles().map(f => [f.name, String(f.error || ''), f.meta.size]))`))
+		t.Fatalf("waiting for %d %s uploads: %v; page lists: %s", n, state, err, all)
+	}
+	var rows [][4]string
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// uppyStored checks each done row's key is under dir and holds its file's bytes; a file over the
+// part size went in parts, under a key that carries its size.
+func uppyStored(t *testing.T, s *devstack.Stack, rows [][4]string, dir string, want map[string][]byte) {
+	t.Helper()
+	for _, r := range rows {
+		name, state, key := r[0], r[1], r[2]
+		if state != "done" || !strings.HasPrefix(key, dir) {
+			t.Fatalf("%s: %v, want a key under %s", name, r, dir)
+		}
+		if n := len(want[name]); n > 5<<20 && !strings.HasSuffix(key, fmt.Sprintf("-%d%s", n, filepath.Ext(name))) {
+			t.Errorf("%s (%d bytes) stored as %s, not under a multipart key carrying its size", name, n, key)
+		}
+		stored(t, s, key, want[name])
+	}
+}
+
+// TestUppy uploads a small file (one signed form, /s3/params) and a 16 MiB file (4 presigned parts,
+// each URL pinned to its part's length) with Uppy's Dashboard and @uppy/aws-s3, unchanged, for
+// Uppy 6 (the demo page) and Uppy 5 (the same page loading the Uppy 5 bundle).
 func TestUppy(t *testing.T) {
 	s := largeStack(t)
 	dir := t.TempDir()
 	small, smallData := testFile(t, dir, "small.txt", 1000)
 	large, largeData := testFile(t, dir, "large.bin", 16<<20+12345)
 	want := map[string][]byte{"small.txt": smallData, "large.bin": largeData}
-	resp, err := http.Get(s.OriginURL + "/presignedurl/uppy/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	html, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	html := uppyPage(t, s)
 	for _, major := range []string{"6", "5"} {
 		t.Run("uppy"+major, func(t *testing.T) {
-			ctx := tab(t)
-			if major == "6" {
-				do(t, ctx, chromedp.Navigate(s.OriginURL+"/presignedurl/uppy/"))
-			} else {
-				page := strings.ReplaceAll(string(html), devstack.UppyVendored+"6/", devstack.UppyVendored+"5/")
-				writePage(t, ctx, s.OriginURL+"/", page)
-			}
-			if _, err := chromedp.Run(ctx, chromedp.Poll[string](`window.uppy && document.body.dataset.uppyVersion`,
-				chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-				shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.title + ' | ' + (document.getElementById('status') || {}).textContent`))
-				t.Fatalf("Uppy did not start: %v; page: %s", err, shown)
-			}
-			if v := eval[string](t, ctx, `document.body.dataset.uppyVersion`); !strings.HasPrefix(v, major+".") {
-				t.Fatalf("Uppy %s loaded, want %s.x", v, major)
-			}
+			ctx := openUppy(t, s, html, major)
 			do(t, ctx, chromedp.SetUploadFiles(chromedp.CSS(`input.uppy-Dashboard-input`), []string{small, large}))
 			if n := eval[int](t, ctx, `window.uppy.getFiles().length`); n != 2 {
 				t.Fatalf("Uppy has %d files", n)
 			}
 			do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.uppy.upload()`))
-			out, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => {
-				const rows = [...document.querySelectorAll('#uploads li')];
-				return rows.length === 2 && JSON.stringify(rows.map(r => [r.dataset.name, r.dataset.state, r.dataset.key || '', r.textContent]));
-			})()`, chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second)))
-			if err != nil {
-				t.Fatalf("waiting for Uppy: %v", err)
-			}
+			rows := uppyRows(t, ctx, "done", 2)
 			screenshot(t, ctx, "uppy"+major)
-			var rows [][4]string
-			if err := json.Unmarshal([]byte(out), &rows); err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range rows {
-				name, state, key := r[0], r[1], r[2]
-				if state != "done" || !strings.HasPrefix(key, s.Dir) {
-					t.Fatalf("%s: %v", name, r)
-				}
-				stored(t, s, key, want[name])
-			}
+			uppyStored(t, s, rows, s.Dir, want)
 		})
 	}
 }

@@ -111,6 +111,8 @@ func (c companion) must(method, path string, body, out any) {
 type mpUpload struct {
 	Key      string `json:"key"`
 	UploadID string `json:"uploadId"`
+	Size     int64  `json:"size"`
+	Parts    int    `json:"parts"`
 	PartSize int64  `json:"partSize"`
 	MaxParts int    `json:"maxParts"`
 }
@@ -125,31 +127,35 @@ func (u mpUpload) path(suffix string) string {
 	return "/s3/multipart/" + url.PathEscape(u.UploadID) + suffix + "?key=" + url.QueryEscape(u.Key)
 }
 
+// create initiates an upload of size bytes the way Uppy does with the one line the README names:
+// the size in metadata, as a string (Uppy 5 sends every metadata value as one).
 func (c companion) create(filename, typ string, size int64) mpUpload {
 	c.t.Helper()
 	var u mpUpload
-	body := map[string]any{"filename": filename, "type": typ, "metadata": map[string]string{"name": filename}}
-	if size >= 0 {
-		body["size"] = size
-	}
+	body := map[string]any{"filename": filename, "type": typ, "metadata": map[string]string{"name": filename, "size": fmt.Sprint(size)}}
 	c.must(http.MethodPost, "/s3/multipart", body, &u)
+	if u.Size != size {
+		c.t.Fatalf("created %+v for %d bytes", u, size)
+	}
 	return u
 }
 
-// putPart signs part n (pinned to len(data) when sized) and uploads data; it returns OSS's status,
-// error code and the ETag.
-func (c companion) putPart(u mpUpload, n int, data []byte, sized bool) (int, string, string) {
+// signPart asks for the URL of part n as Uppy does: no size, the function pins the part's length.
+func (c companion) signPart(u mpUpload, n int) (url string, length int64) {
 	c.t.Helper()
-	q := ""
-	if sized {
-		q = "&size=" + fmt.Sprint(len(data))
-	}
 	var signed struct {
-		URL     string `json:"url"`
-		Expires int64  `json:"expires"`
+		URL           string `json:"url"`
+		ContentLength int64  `json:"contentLength"`
 	}
-	c.must(http.MethodGet, u.path(fmt.Sprintf("/%d", n))+q, nil, &signed)
-	return putRaw(c.t, signed.URL, data)
+	c.must(http.MethodGet, u.path(fmt.Sprintf("/%d", n)), nil, &signed)
+	return signed.URL, signed.ContentLength
+}
+
+// putPart signs part n and uploads data; it returns OSS's status, error code and the ETag.
+func (c companion) putPart(u mpUpload, n int, data []byte) (int, string, string) {
+	c.t.Helper()
+	signed, _ := c.signPart(u, n)
+	return putRaw(c.t, signed, data)
 }
 
 func putRaw(t testing.TB, u string, data []byte) (int, string, string) {
@@ -188,7 +194,7 @@ func (c companion) uploadParts(u mpUpload, data []byte, parallel int) []mpPart {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			chunk := data[i*mpPartSize : min(len(data), (i+1)*mpPartSize)]
-			status, code, etag := c.putPart(u, i+1, chunk, true)
+			status, code, etag := c.putPart(u, i+1, chunk)
 			if status != 200 {
 				errs <- fmt.Errorf("part %d: %d %s", i+1, status, code)
 				return
@@ -215,6 +221,14 @@ func (c companion) complete(u mpUpload, parts []mpPart) (int, string) {
 		c.t.Fatalf("complete answered %+v for key %s", done, u.Key)
 	}
 	return status, code
+}
+
+// notStored checks no object exists under key on the stack (notStored looks at the shared one).
+func (c companion) notStored(key string) {
+	c.t.Helper()
+	if _, _, err := c.stack.OSS.Object(c.stack.Bucket, key); err == nil {
+		c.t.Fatalf("object %s was stored", key)
+	}
 }
 
 // aborted checks the upload is gone: listing it answers 404.
@@ -261,16 +275,29 @@ func TestMultipartUpload(t *testing.T) {
 	}
 }
 
-// TestMultipartUnsizedParts is Uppy's way: part URLs without a size (Uppy does not send one),
-// the sizes checked at completion.
-func TestMultipartUnsizedParts(t *testing.T) {
+// TestMultipartPinnedParts is Uppy's way: the size in metadata at initiation, part URLs asked
+// without a size. Each URL signs its part's exact length: the local OSS, which checks V4
+// signatures as OSS does, refuses a body of any other length, and takes the right one.
+func TestMultipartPinnedParts(t *testing.T) {
 	s := multipartStack(t)
 	c := companion{t: t, base: s.OriginURL, user: "alice", stack: s}
 	data := randomBytes(t, mpPartSize+1234)
-	u := c.create("a.png", "image/png", -1)
+	u := c.create("a.png", "image/png", int64(len(data)))
+	if u.Parts != 2 || !strings.HasSuffix(u.Key, fmt.Sprintf("-%d.png", len(data))) {
+		t.Fatalf("created %+v", u)
+	}
 	var parts []mpPart
 	for i, chunk := range [][]byte{data[:mpPartSize], data[mpPartSize:]} {
-		status, code, etag := c.putPart(u, i+1, chunk, false)
+		signed, length := c.signPart(u, i+1)
+		if length != int64(len(chunk)) {
+			t.Fatalf("part %d signed for %d bytes, want %d", i+1, length, len(chunk))
+		}
+		for _, other := range [][]byte{chunk[:len(chunk)-1], append(append([]byte(nil), chunk...), 0)} {
+			if status, code, _ := putRaw(t, signed, other); status != 403 || code != "SignatureDoesNotMatch" {
+				t.Fatalf("part %d of %d bytes (signed for %d): %d %s", i+1, len(other), length, status, code)
+			}
+		}
+		status, code, etag := putRaw(t, signed, chunk)
 		if status != 200 {
 			t.Fatalf("part %d: %d %s", i+1, status, code)
 		}
@@ -279,8 +306,7 @@ func TestMultipartUnsizedParts(t *testing.T) {
 	if status, code := c.complete(u, parts); status != 200 {
 		t.Fatalf("complete: %d %s", status, code)
 	}
-	stored := func(key string) []byte { b, _, _ := s.OSS.Object(s.Bucket, key); return b }
-	if !bytes.Equal(stored(u.Key), data) {
+	if got, _, _ := s.OSS.Object(s.Bucket, u.Key); !bytes.Equal(got, data) {
 		t.Fatal("stored bytes differ")
 	}
 }
@@ -294,21 +320,34 @@ func TestMultipartRefusals(t *testing.T) {
 	t.Run("size over the limit at initiation", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		if status, code := alice.call(http.MethodPost, "/s3/multipart", map[string]any{"filename": "a.png", "size": mpMaxSize + 1}, nil); status != 413 || code != "payload_too_large" {
+		for _, body := range []map[string]any{
+			{"filename": "a.png", "size": mpMaxSize + 1},
+			{"filename": "a.png", "metadata": map[string]any{"size": mpMaxSize + 1}},
+		} {
+			if status, code := alice.call(http.MethodPost, "/s3/multipart", body, nil); status != 413 || code != "payload_too_large" {
+				t.Fatalf("%v: got %d %s", body, status, code)
+			}
+		}
+	})
+	t.Run("no size at initiation", func(t *testing.T) {
+		alice := alice
+		alice.t = t
+		body := map[string]any{"filename": "a.png", "type": "image/png", "metadata": map[string]string{"name": "a.png", "type": "image/png"}}
+		if status, code := alice.call(http.MethodPost, "/s3/multipart", body, nil); status != 400 || code != "size_required" {
 			t.Fatalf("got %d %s", status, code)
 		}
 	})
 	t.Run("type not allowed at initiation", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		if status, code := alice.call(http.MethodPost, "/s3/multipart", map[string]any{"filename": "a.html", "type": "text/html"}, nil); status != 415 || code != "unsupported_media_type" {
+		if status, code := alice.call(http.MethodPost, "/s3/multipart", map[string]any{"filename": "a.html", "type": "text/html", "size": 1}, nil); status != 415 || code != "unsupported_media_type" {
 			t.Fatalf("got %d %s", status, code)
 		}
 	})
 	t.Run("another user's key", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
+		u := alice.create("a.png", "", int64(len(small)))
 		bob := companion{t: t, base: s.OriginURL, user: "bob", stack: s}
 		for _, p := range []struct{ method, suffix string }{{"GET", "/1"}, {"GET", ""}, {"DELETE", ""}, {"POST", "/complete"}} {
 			var body any
@@ -325,7 +364,7 @@ func TestMultipartRefusals(t *testing.T) {
 	t.Run("key not issued by the function", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
+		u := alice.create("a.png", "", int64(len(small)))
 		for _, key := range []string{s.Dir + userauth.Segment("alice") + "/other.png", s.Dir + userauth.Segment("alice") + "/2026/01/01/../../x.png", u.Key + "/x", strings.Replace(u.Key, "/2", "/bob/2", 1)} {
 			v := u
 			v.Key = key
@@ -334,24 +373,56 @@ func TestMultipartRefusals(t *testing.T) {
 			}
 		}
 	})
-	t.Run("part size pinned by the signature", func(t *testing.T) {
+	t.Run("size edited in the key", func(t *testing.T) {
+		// The key is well formed and under alice's prefix, so the function signs for it; but OSS
+		// binds the upload ID to the key it was initiated for, so the edited key names no upload.
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
-		var signed struct{ URL string }
-		alice.must(http.MethodGet, u.path("/1")+"&size=1000", nil, &signed)
-		if status, code, _ := putRaw(t, signed.URL, small); status != 403 || code != "SignatureDoesNotMatch" {
+		u := alice.create("a.png", "", int64(len(small)))
+		edited := u
+		edited.Key = strings.Replace(u.Key, fmt.Sprintf("-%d.", len(small)), fmt.Sprintf("-%d.", 2*mpPartSize), 1)
+		if edited.Key == u.Key {
+			t.Fatalf("key %q does not carry the size %d", u.Key, len(small))
+		}
+		signed, length := alice.signPart(edited, 2) // a part number only the edited size allows
+		if length != mpPartSize {
+			t.Fatalf("edited key signed for %d bytes", length)
+		}
+		if status, code, _ := putRaw(t, signed, part); status != 404 || code != "NoSuchUpload" {
+			t.Fatalf("part under the edited key: %d %s", status, code)
+		}
+		for _, p := range []struct{ method, suffix string }{{"GET", ""}, {"POST", "/complete"}} {
+			var body any
+			if p.method == "POST" {
+				body = map[string]any{"parts": []mpPart{{PartNumber: 1, ETag: "x"}}}
+			}
+			if status, code := alice.call(p.method, edited.path(p.suffix), body, nil); status != 404 || code != "not_found" {
+				t.Errorf("%s %s with the edited key: %d %s", p.method, p.suffix, status, code)
+			}
+		}
+		alice.notStored(edited.Key)
+		// The real key still works.
+		if status, code, _ := alice.putPart(u, 1, small); status != 200 {
+			t.Fatalf("part under the issued key: %d %s", status, code)
+		}
+		alice.must(http.MethodDelete, u.path(""), nil, nil)
+	})
+	t.Run("part of another length than its URL signs", func(t *testing.T) {
+		alice := alice
+		alice.t = t
+		u := alice.create("a.png", "", int64(len(small)))
+		if status, code, _ := alice.putPart(u, 1, small[:1000]); status != 403 || code != "SignatureDoesNotMatch" {
 			t.Fatalf("got %d %s", status, code)
 		}
-		if status, code := alice.call(http.MethodGet, u.path("/1")+fmt.Sprintf("&size=%d", mpPartSize+1), nil, nil); status != 400 || code != "invalid_argument" {
-			t.Fatalf("part over the part size: %d %s", status, code)
+		if status, code := alice.call(http.MethodGet, u.path("/1")+"&size=1000", nil, nil); status != 400 || code != "invalid_argument" {
+			t.Fatalf("a size other than the part's: %d %s", status, code)
 		}
 	})
-	t.Run("part number beyond the limit", func(t *testing.T) {
+	t.Run("part number past the end", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
-		for _, n := range []string{"0", fmt.Sprint(mpMaxParts + 1), "10001", "x"} {
+		u := alice.create("a.png", "", int64(mpPartSize+len(small))) // 2 parts
+		for _, n := range []string{"0", "3", fmt.Sprint(mpMaxParts + 1), "10001", "x"} {
 			if status, code := alice.call(http.MethodGet, u.path("/"+n), nil, nil); status != 400 || code != "invalid_argument" {
 				t.Errorf("part %s: %d %s", n, status, code)
 			}
@@ -360,73 +431,63 @@ func TestMultipartRefusals(t *testing.T) {
 	t.Run("parts not the ones listed", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
-		parts := alice.uploadParts(u, append(append([]byte(nil), part...), small...), 2)
+		data := append(append([]byte(nil), part...), small...)
+		u := alice.create("a.png", "", int64(len(data)))
+		parts := alice.uploadParts(u, data, 2)
 		wrong := []mpPart{parts[0], {PartNumber: 2, ETag: "0123456789ABCDEF0123456789ABCDEF"}}
 		if status, code := alice.complete(u, wrong); status != 400 || code != "invalid_argument" {
 			t.Fatalf("wrong ETag: %d %s", status, code)
 		}
-		notStored(t, u.Key)
+		alice.notStored(u.Key)
 		alice.aborted(u)
 
-		u = alice.create("a.png", "", -1)
-		parts = alice.uploadParts(u, append(append([]byte(nil), part...), small...), 2)
+		u = alice.create("a.png", "", int64(len(data)))
+		parts = alice.uploadParts(u, data, 2)
 		if status, code := alice.complete(u, parts[:1]); status != 400 || code != "invalid_argument" {
 			t.Fatalf("a part left out: %d %s", status, code)
 		}
 		alice.aborted(u)
 	})
-	t.Run("part of the wrong size", func(t *testing.T) {
+	t.Run("completed before every part is uploaded", func(t *testing.T) {
+		// Refused but not aborted: the client may still upload the missing part.
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
-		var parts []mpPart
-		for i, chunk := range [][]byte{small, small} { // OSS takes 200 KiB parts; the function wants 5 MiB
-			status, code, etag := alice.putPart(u, i+1, chunk, false)
-			if status != 200 {
-				t.Fatalf("part %d: %d %s", i+1, status, code)
-			}
-			parts = append(parts, mpPart{PartNumber: i + 1, ETag: etag})
+		data := append(append([]byte(nil), part...), small...)
+		u := alice.create("a.png", "", int64(len(data)))
+		status, code, etag := alice.putPart(u, 1, part)
+		if status != 200 {
+			t.Fatalf("part 1: %d %s", status, code)
 		}
+		parts := []mpPart{{PartNumber: 1, ETag: etag}}
 		if status, code := alice.complete(u, parts); status != 400 || code != "invalid_argument" {
-			t.Fatalf("got %d %s", status, code)
+			t.Fatalf("one of two parts: %d %s", status, code)
 		}
-		notStored(t, u.Key)
-		alice.aborted(u)
-	})
-	t.Run("total over the limit", func(t *testing.T) {
-		alice := alice
-		alice.t = t
-		u := alice.create("a.png", "", -1)
-		var parts []mpPart
-		for i := range mpMaxParts {
-			status, code, etag := alice.putPart(u, i+1, part, false) // 13 x 5 MiB = 65 MiB > 64 MiB
-			if status != 200 {
-				t.Fatalf("part %d: %d %s", i+1, status, code)
-			}
-			parts = append(parts, mpPart{PartNumber: i + 1, ETag: etag})
+		alice.notStored(u.Key)
+		status, code, etag = alice.putPart(u, 2, small)
+		if status != 200 {
+			t.Fatalf("part 2: %d %s", status, code)
 		}
-		if status, code := alice.complete(u, parts); status != 413 || code != "payload_too_large" {
-			t.Fatalf("got %d %s", status, code)
+		if status, code := alice.complete(u, append(parts, mpPart{PartNumber: 2, ETag: etag})); status != 200 {
+			t.Fatalf("both parts: %d %s", status, code)
 		}
-		notStored(t, u.Key)
-		alice.aborted(u)
+		if got, _, _ := s.OSS.Object(s.Bucket, u.Key); !bytes.Equal(got, data) {
+			t.Fatal("stored bytes differ")
+		}
 	})
 	t.Run("expired part URL", func(t *testing.T) {
 		alice := alice
 		alice.t = t
-		u := alice.create("a.png", "", -1)
-		var signed struct{ URL string }
-		alice.must(http.MethodGet, u.path("/1"), nil, &signed)
+		u := alice.create("a.png", "", int64(len(small)))
+		signed, _ := alice.signPart(u, 1)
 		skew.Store(int64(11 * time.Minute))
 		defer skew.Store(0)
-		if status, code, _ := putRaw(t, signed.URL, small); status != 403 || code != "AccessDenied" {
+		if status, code, _ := putRaw(t, signed, small); status != 403 || code != "AccessDenied" {
 			t.Fatalf("got %d %s", status, code)
 		}
 	})
 	t.Run("no user", func(t *testing.T) {
 		anon := companion{t: t, base: s.OriginURL}
-		if status, _ := anon.call(http.MethodPost, "/s3/multipart", map[string]any{"filename": "a.png"}, nil); status != 401 {
+		if status, _ := anon.call(http.MethodPost, "/s3/multipart", map[string]any{"filename": "a.png", "size": 1}, nil); status != 401 {
 			t.Fatalf("got %d", status)
 		}
 	})

@@ -73,7 +73,11 @@ func (st *store) uploadDir(id string) (string, bool) {
 	return filepath.Join(st.root, ".uploads", id), true
 }
 
-// loadUpload reads upload id and checks it belongs to bucket/key.
+// loadUpload reads upload id and checks it belongs to bucket/key: OSS names an upload by object
+// name and upload ID (https://help.aliyun.com/en/oss/developer-reference/upload-part), and answers
+// NoSuchUpload for an upload ID it has no upload of
+// (https://help.aliyun.com/en/oss/user-guide/0017-00000244), so an ID sent with another key is
+// refused, as here.
 func (s *Server) loadUpload(id, bucket, key string) (string, *upload, error) {
 	dir, ok := s.store.uploadDir(id)
 	if !ok {

@@ -14,7 +14,7 @@ import (
 // Status returns the HTTP status of an error code.
 func Status(c upload.Code) int {
 	switch c {
-	case upload.CodeInvalidArgument:
+	case upload.CodeInvalidArgument, upload.CodeSizeRequired:
 		return http.StatusBadRequest
 	case upload.CodeUnauthenticated:
 		return http.StatusUnauthorized

@@ -113,7 +113,7 @@ func fuzzHandler(t *testing.T) http.Handler {
 }
 
 var knownCodes = map[upload.Code]bool{
-	upload.CodeInvalidArgument: true, upload.CodeUnauthenticated: true, upload.CodePermissionDenied: true,
+	upload.CodeInvalidArgument: true, upload.CodeSizeRequired: true, upload.CodeUnauthenticated: true, upload.CodePermissionDenied: true,
 	upload.CodeNotFound: true, upload.CodeMethodNotAllowed: true, upload.CodePayloadTooLarge: true,
 	upload.CodeUnsupportedMediaType: true, upload.CodeUnavailable: true, upload.CodeInternal: true,
 }

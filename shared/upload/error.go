@@ -12,6 +12,7 @@ type Code string
 // The error codes a client can see.
 const (
 	CodeInvalidArgument      Code = "invalid_argument"       // 400: fix the request
+	CodeSizeRequired         Code = "size_required"          // 400: name the file's size
 	CodeUnauthenticated      Code = "unauthenticated"        // 401: sign in first
 	CodePermissionDenied     Code = "permission_denied"      // 403: not allowed (origin, user)
 	CodeNotFound             Code = "not_found"              // 404: no such route

@@ -168,6 +168,13 @@ func FuzzObjectKey(f *testing.F) {
 			t.Fatalf("CheckDir accepted %q", dir)
 		}
 		checkKey(t, dir, ObjectKey(dir, Intent{Filename: filename}, fuzzID(id), fuzzTime(sec)))
+		// A multipart key carries its size, which CheckIssuedKey reads back exactly.
+		size := sec & (1<<46 - 1) // up to 14 digits, over OSS's object limit
+		mk := MultipartKey(dir, Intent{Filename: filename}, fuzzID(id), fuzzTime(sec), size)
+		checkKey(t, dir, mk)
+		if got, err := CheckIssuedKey(dir, mk); err != nil || got != size {
+			t.Fatalf("CheckIssuedKey(%q) = %d, %v; want %d", mk, got, err, size)
+		}
 
 		if user == "" {
 			return // the verifier refuses an empty user claim
