@@ -7,10 +7,10 @@ import (
 	"html/template"
 )
 
-//go:embed index.html uppy.html
+//go:embed index.html uppy.html signin.html
 var files embed.FS
 
-var pages = template.Must(template.ParseFS(files, "index.html", "uppy.html"))
+var pages = template.Must(template.ParseFS(files, "index.html", "uppy.html", "signin.html"))
 
 // PageData is what a page needs to know about the function serving it.
 type PageData struct {

@@ -130,6 +130,16 @@ func TestUppyPage(t *testing.T) {
 			t.Errorf("Uppy page lacks %s", want)
 		}
 	}
+	if strings.Contains(page, `id="signin"`) {
+		t.Error("Uppy page signs in without per-user mode")
+	}
+	// Per-user mode: the same sign-in as the other pages.
+	b, _ = UppyPage(PageData{Function: "presignedurl", UppyURL: base, SignIn: true, TokenURL: "http://127.0.0.1:9/token"})
+	for _, want := range []string{`<form id="signin-form" novalidate data-token-url="http://127.0.0.1:9/token">`, `id="whoami"`, "oss-upload-auth"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("per-user Uppy page lacks %s", want)
+		}
+	}
 	// Without a URL nothing is loaded and the page names the setting.
 	b, _ = UppyPage(PageData{Function: "presignedurl"})
 	if strings.Contains(string(b), "<script src=") || !strings.Contains(string(b), "DEMO_UPPY_URL") {

@@ -59,7 +59,7 @@ func newHandlerWithStore(cfg config.Config, creds rolecred.Provider, now func() 
 	if err != nil {
 		return nil, err
 	}
-	uppy, err := templates.UppyPage(templates.PageData{Function: cfg.Function, UppyURL: cfg.DemoUppyURL, MultipartThreshold: PartSize})
+	uppy, err := templates.UppyPage(templates.PageData{Function: cfg.Function, UppyURL: cfg.DemoUppyURL, MultipartThreshold: PartSize, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ func signIn(t *testing.T, ctx context.Context, user string) {
 		chromedp.SetValue(chromedp.ID("signin-user"), user),
 		chromedp.Click(chromedp.ID("signin-button")),
 	)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('whoami').dataset.user === `+jsString(user),
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(w => w.dataset.user === `+jsString(user)+` && !w.classList.contains('problem'))(document.getElementById('whoami'))`,
 		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		who, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('whoami').textContent`))
 		t.Fatalf("signing in as %s: %v (page says %q)", user, err, who)
@@ -104,4 +106,48 @@ func finishedAfter(t *testing.T, ctx context.Context, path string, n int) []item
 		chromedp.Click(chromedp.ID("upload")),
 	)
 	return finished(t, ctx, n)
+}
+
+// TestPerUserUppy runs the Uppy page in per-user mode with Uppy 6 and Uppy 5: before signing in,
+// both files fail and the page says to sign in; after signing in (the same form as the other
+// pages), Retry sends the user's token to the Companion routes (Uppy 5's headers option, Uppy 6
+// through the page's fetch) and a small file (/s3/params) and a 6 MB one (two pinned parts) land
+// under that user's prefix with the same bytes.
+func TestPerUserUppy(t *testing.T) {
+	s, err := devstack.Start(context.Background(), devstack.Options{Bins: bins, Auth: true, Env: map[string]string{
+		"OSS_MAX_SIZE_BYTES": fmt.Sprint(16 << 20),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir := t.TempDir()
+	html := uppyPage(t, s)
+	for major, user := range map[string]string{"6": "alice", "5": "张三"} {
+		t.Run("uppy"+major, func(t *testing.T) {
+			small, smallData := testFile(t, dir, "small"+major+".txt", 1000)
+			large, largeData := testFile(t, dir, "large"+major+".bin", 6_000_000)
+			ctx := openUppy(t, s, html, major)
+			before := keys(t, s)
+			do(t, ctx,
+				chromedp.SetUploadFiles(chromedp.CSS(`input.uppy-Dashboard-input`), []string{small, large}),
+				chromedp.Evaluate[chromedp.Void](`window.uppy.upload()`),
+			)
+			for _, r := range uppyRows(t, ctx, "error", 2) {
+				if !strings.Contains(r[3], "Sign in first") {
+					t.Fatalf("upload before signing in: %v", r)
+				}
+			}
+			if added := newKeys(t, s, before); len(added) != 0 {
+				t.Fatalf("stored before signing in: %v", added)
+			}
+			signIn(t, ctx, user)
+			do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.uppy.retryAll()`))
+			rows := uppyRows(t, ctx, "done", 2)
+			screenshot(t, ctx, "per-user-uppy"+major)
+			uppyStored(t, s, rows, s.Dir+userauth.Segment(user)+"/", map[string][]byte{
+				filepath.Base(small): smallData, filepath.Base(large): largeData,
+			})
+		})
+	}
 }
