@@ -66,10 +66,13 @@ var wantPolicies = map[string]struct {
 	// The sts function calls AssumeRole on the upload role and nothing else.
 	// It also writes its logs (row 4 of issue 14).
 	"sts-function-role.json": {actions: []string{"log:PostLogStoreLogs", "sts:AssumeRole"}, resources: []string{"${uploadRoleArn}", logScope}},
-	// postsignature and presignedurl sign PutObject / PostObject (= oss:PutObject) with their own role,
-	// and write their logs; presignedurl also initiates and completes multipart uploads (oss:PutObject),
-	// lists their parts (resume, and the check before completing) and aborts them.
-	"signer-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{logScope, objectScope}},
+	// postsignature signs PostObject (= oss:PutObject) with its own role, and writes its logs; nothing
+	// of multipart: it never lists or aborts an upload.
+	"signer-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:PutObject"}, resources: []string{logScope, objectScope}},
+	// presignedurl signs PutObject and UploadPart (oss:PutObject) with its own role, initiates and
+	// completes multipart uploads (oss:PutObject), lists their parts (resume, and the check before
+	// completing) and aborts them, and writes its logs.
+	"presignedurl-function-role.json": {actions: []string{"log:PostLogStoreLogs", "oss:AbortMultipartUpload", "oss:ListParts", "oss:PutObject"}, resources: []string{logScope, objectScope}},
 	// The callback function asks OSS what is stored under the key a callback names (HeadObject is
 	// oss:GetObject, https://help.aliyun.com/en/oss/user-guide/ram-policy-overview), and writes its
 	// logs. A role of its own: the signers' role must not read, and this internet-facing function,

@@ -187,10 +187,11 @@ func TestROSRolesTemplate(t *testing.T) {
 		name          string
 		trust, policy any
 	}{
-		"StsFunctionRole":      {prefix + "-sts", fcTrust, policyFile("sts-function-role.json")},
-		"SignerFunctionRole":   {prefix + "-signer", fcTrust, policyFile("signer-function-role.json")},
-		"CallbackFunctionRole": {prefix + "-callback", fcTrust, policyFile("callback-function-role.json")},
-		"UploadRole":           {prefix + "-browser", policyFile("upload-role-trust.json"), policyFile("upload-role.json")},
+		"StsFunctionRole":          {prefix + "-sts", fcTrust, policyFile("sts-function-role.json")},
+		"SignerFunctionRole":       {prefix + "-signer", fcTrust, policyFile("signer-function-role.json")},
+		"PresignedurlFunctionRole": {prefix + "-presignedurl", fcTrust, policyFile("presignedurl-function-role.json")},
+		"CallbackFunctionRole":     {prefix + "-callback", fcTrust, policyFile("callback-function-role.json")},
+		"UploadRole":               {prefix + "-browser", policyFile("upload-role-trust.json"), policyFile("upload-role.json")},
 	}
 	if len(tmpl.Resources) != len(want) {
 		t.Errorf("%d resources, want %d", len(tmpl.Resources), len(want))
@@ -222,7 +223,7 @@ func TestROSRolesTemplate(t *testing.T) {
 	}
 	// Outputs are named after the form's parameters, which the publish test knows.
 	p, _ := readPublish(t)
-	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "callbackFunctionRoleArn", "uploadRoleArn"} {
+	for _, name := range roleParams {
 		out, ok := tmpl.Outputs[name]
 		if !ok {
 			t.Errorf("no output %s", name)
@@ -232,6 +233,26 @@ func TestROSRolesTemplate(t *testing.T) {
 		pat, _ := p.Parameters.Properties[name]["pattern"].(string)
 		if !regexp.MustCompile(pat).MatchString(v) || !strings.HasPrefix(v, "acs:ram::"+account+":role/"+prefix+"-") {
 			t.Errorf("output %s = %q is not a role ARN the form accepts (%s)", name, v, pat)
+		}
+	}
+	// Least privilege per function: following each function's form parameter to the role the
+	// template outputs for it, only presignedurl's role may list parts or abort multipart uploads
+	// (postsignature signs forms only; it must not get presignedurl's multipart actions).
+	policyOf := map[string]any{}
+	for _, w := range want {
+		policyOf[w.name] = w.policy
+	}
+	for fn, param := range roleParam {
+		arn, _ := e.eval(t, tmpl.Outputs[param]["Value"]).(string)
+		pol, ok := policyOf[arn[strings.LastIndex(arn, "/")+1:]]
+		if !ok {
+			t.Errorf("%s: output %s = %q names no role of the template", fn, param, arn)
+			continue
+		}
+		grants := strings.Join(canonicalPolicy(t, pol), " ")
+		multipart := strings.Contains(grants, "oss:ListParts") || strings.Contains(grants, "oss:AbortMultipartUpload")
+		if multipart != (fn == "presignedurl") {
+			t.Errorf("%s's role (%s) grants %s; only presignedurl's may list parts and abort uploads", fn, param, grants)
 		}
 	}
 }

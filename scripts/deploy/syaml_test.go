@@ -36,20 +36,21 @@ var functions = func() []string {
 // testParams gives every publish.yaml parameter a value that differs from its default, so a value that
 // does not reach its destination is noticed.
 var testParams = map[string]string{
-	"region":                  "cn-shanghai",
-	"functionNamePrefix":      "upl-test",
-	"bucketName":              "my-upload-bucket",
-	"uploadDir":               "user/uploads/",
-	"stsFunctionRoleArn":      "acs:ram::1234567890123456:role/fc-oss-upload-sts",
-	"signerFunctionRoleArn":   "acs:ram::1234567890123456:role/fc-oss-upload-signer",
-	"callbackFunctionRoleArn": "acs:ram::1234567890123456:role/fc-oss-upload-callback",
-	"uploadRoleArn":           "acs:ram::1234567890123456:role/fc-oss-upload-browser",
-	"maxSizeBytes":            "5242880",
-	"allowedContentTypes":     "image/png,image/jpeg",
-	"signatureExpiresSeconds": "300",
-	"stsDurationSeconds":      "900",
-	"forbidOverwrite":         "true",
-	"allowedOrigins":          "https://app.example.com,http://localhost:8080",
+	"region":                      "cn-shanghai",
+	"functionNamePrefix":          "upl-test",
+	"bucketName":                  "my-upload-bucket",
+	"uploadDir":                   "user/uploads/",
+	"stsFunctionRoleArn":          "acs:ram::1234567890123456:role/fc-oss-upload-sts",
+	"signerFunctionRoleArn":       "acs:ram::1234567890123456:role/fc-oss-upload-signer",
+	"presignedurlFunctionRoleArn": "acs:ram::1234567890123456:role/fc-oss-upload-presignedurl",
+	"callbackFunctionRoleArn":     "acs:ram::1234567890123456:role/fc-oss-upload-callback",
+	"uploadRoleArn":               "acs:ram::1234567890123456:role/fc-oss-upload-browser",
+	"maxSizeBytes":                "5242880",
+	"allowedContentTypes":         "image/png,image/jpeg",
+	"signatureExpiresSeconds":     "300",
+	"stsDurationSeconds":          "900",
+	"forbidOverwrite":             "true",
+	"allowedOrigins":              "https://app.example.com,http://localhost:8080",
 }
 
 // paramOfEnv says which publish.yaml parameter feeds an environment variable. A variable not listed is
@@ -68,11 +69,15 @@ var paramOfEnv = map[string]string{
 	"CORS_ALLOWED_ORIGINS":          "allowedOrigins",
 }
 
-// roleParam is the parameter holding the role attached to each function.
+// roleParams are the form's role parameters: one per function role, and the upload role.
+var roleParams = []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "presignedurlFunctionRoleArn", "callbackFunctionRoleArn", "uploadRoleArn"}
+
+// roleParam is the parameter holding the role attached to each function: each its own, so that
+// postsignature's role lacks presignedurl's multipart actions (ListParts, AbortMultipartUpload).
 var roleParam = map[string]string{
 	"sts":           "stsFunctionRoleArn",
 	"postsignature": "signerFunctionRoleArn",
-	"presignedurl":  "signerFunctionRoleArn",
+	"presignedurl":  "presignedurlFunctionRoleArn",
 	"callback":      "callbackFunctionRoleArn", // HeadObject on the uploads it is told of
 }
 
@@ -340,7 +345,7 @@ func TestPublishYAML(t *testing.T) {
 	// upload role made that way cannot be assumed by the sts function (NoPermission), and the function
 	// roles would get AliyunOSSFullAccess / AliyunSTSAssumeRoleAccess instead of the scoped policies of
 	// scripts/deploy/policies. The roles are the one manual step; the form takes their ARNs.
-	for _, name := range []string{"stsFunctionRoleArn", "signerFunctionRoleArn", "callbackFunctionRoleArn", "uploadRoleArn"} {
+	for _, name := range roleParams {
 		prop := params.Properties[name]
 		if _, ok := prop["x-role"]; ok {
 			t.Errorf("parameter %s offers x-role, which creates a role with system policies and a service trust", name)
