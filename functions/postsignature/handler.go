@@ -1,15 +1,11 @@
 package main
 
 import (
-	"crypto/rand"
-	"maps"
 	"net/http"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
@@ -41,69 +37,33 @@ type postResponse struct {
 }
 
 type server struct {
-	cfg   config.Config
-	creds rolecred.Provider
-	now   func() time.Time
-	// signer keeps the V4 signing key of each credential for the day: one derivation per
-	// credential instead of one per request.
-	signer ossauth.Signer
+	cfg    config.Config
+	grants fcweb.Grants
+	signer *upload.Signer
 }
 
 func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &server{cfg: cfg, creds: creds, now: now}
+	s := &server{cfg: cfg, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: now}, signer: &upload.Signer{Creds: creds, Endpoint: cfg.Endpoint, Region: cfg.Region}}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
-	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.sign)), nil
+	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, fcweb.JSON(s.policy)), nil
 }
 
-func (s *server) sign(w http.ResponseWriter, r *http.Request) {
-	resp, err := s.policy(r)
-	if err != nil {
-		fcweb.WriteError(w, r, err)
-		return
-	}
-	fcweb.WriteJSON(w, http.StatusOK, resp)
-}
-
-func (s *server) policy(r *http.Request) (*postResponse, error) {
-	rules := s.cfg.Rules
-	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.Auth)
+func (s *server) policy(r *http.Request) (any, error) {
+	g, err := s.grants.Read(r, upload.FormAnyKey, fcweb.ReadIntent)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	key := ""
-	if in.Filename != "" {
-		var id [16]byte
-		rand.Read(id[:])
-		key = upload.ObjectKey(dir, in, id, now)
-	}
-	plan, err := rules.Form(in, dir, key)
+	signed, err := s.signer.Post(r.Context(), g)
 	if err != nil {
 		return nil, err
 	}
-	conds, fields := upload.FormConditions(plan)
-	cbConds, cbFields := osscallback.FormConditions(s.cfg.CallbackURL, osscallback.User(dir, rules.Dir), in.Filename)
-	conds = append(conds, cbConds...)
-	maps.Copy(fields, cbFields)
-
-	creds, err := s.creds.Credentials(r.Context())
-	if err != nil {
-		return nil, upload.Unavailable("signing credentials", err)
-	}
-	exp := now.Add(rules.Expires)
-	signed, err := s.signer.SignPostPolicyV4(creds, ossauth.PostPolicyV4Options{
-		Bucket: s.cfg.Bucket, Region: s.cfg.Region, Expiration: exp, Conditions: conds,
-	}, now)
-	if err != nil {
-		return nil, err
-	}
-	signed.AddFields(fields)
+	fields := signed.Fields()
 	return &postResponse{
 		Policy:           signed.Policy,
 		SignatureVersion: signed.SignatureVersion,
@@ -112,11 +72,11 @@ func (s *server) policy(r *http.Request) (*postResponse, error) {
 		Signature:        signed.Signature,
 		SecurityToken:    signed.SecurityToken,
 		Host:             s.cfg.Endpoint.BucketURL(s.cfg.Bucket),
-		Dir:              dir,
-		Key:              key,
-		Expire:           exp.Unix(),
-		Expiration:       exp.UTC().Format(time.RFC3339),
-		MaxSize:          plan.MaxSize,
+		Dir:              g.Prefix,
+		Key:              g.Key,
+		Expire:           g.Expires.Unix(),
+		Expiration:       g.Expires.UTC().Format(time.RFC3339),
+		MaxSize:          g.MaxSize,
 		Fields:           fields,
 		Callback:         fields["callback"],
 	}, nil

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -43,12 +41,12 @@ const (
 // companionRoutes returns the /s3/ routes of the function.
 func (s *server) companionRoutes() fcweb.Route {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /s3/params", s.params)
-	mux.HandleFunc("POST /s3/multipart", s.createMultipart)
+	mux.Handle("GET /s3/params", fcweb.JSON(s.params))
+	mux.Handle("POST /s3/multipart", fcweb.JSON(s.initiate))
 	mux.HandleFunc("GET /s3/multipart/{uploadId}", s.listParts)
 	mux.HandleFunc("DELETE /s3/multipart/{uploadId}", s.abortMultipart)
-	mux.HandleFunc("GET /s3/multipart/{uploadId}/{partNumber}", s.signPart)
-	mux.HandleFunc("POST /s3/multipart/{uploadId}/complete", s.completeMultipart)
+	mux.Handle("GET /s3/multipart/{uploadId}/{partNumber}", fcweb.JSON(s.partURL))
+	mux.Handle("POST /s3/multipart/{uploadId}/complete", fcweb.JSON(s.complete))
 	mux.HandleFunc("/s3/", func(w http.ResponseWriter, r *http.Request) {
 		fcweb.WriteError(w, r, upload.Errorf(upload.CodeNotFound, "no route %s %s; the S3 routes are listed in the README", r.Method, r.URL.Path))
 	})
@@ -96,63 +94,28 @@ type paramsResponse struct {
 	Expires int64             `json:"expires"` // seconds, as Companion
 }
 
-func (s *server) params(w http.ResponseWriter, r *http.Request) {
-	resp, err := s.postParams(r)
+func (s *server) params(r *http.Request) (any, error) {
+	// The same grant as postsignature's policies (type, size, disposition of active content,
+	// overwrite, status): what is signed is what OSS can store.
+	g, err := s.grants.Read(r, upload.Form, paramsIntent)
 	if err != nil {
-		fcweb.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	fcweb.WriteJSON(w, http.StatusOK, resp)
+	signed, err := s.signer.Post(r.Context(), g)
+	if err != nil {
+		return nil, err
+	}
+	return &paramsResponse{
+		Method: http.MethodPost, URL: s.cfg.Endpoint.BucketURL(s.cfg.Bucket), Fields: signed.Fields(),
+		Headers: map[string]string{}, Expires: int64(s.cfg.Rules.Expires / time.Second),
+	}, nil
 }
 
-func (s *server) postParams(r *http.Request) (*paramsResponse, error) {
-	rules := s.cfg.Rules
+// paramsIntent reads Companion's query: filename, type and size.
+func paramsIntent(r *http.Request) (upload.Intent, error) {
 	q := r.URL.Query()
-	in := upload.Intent{Filename: q.Get("filename"), ContentType: q.Get("type"), Size: -1}
-	if v := q.Get("size"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return nil, upload.Errorf(upload.CodeInvalidArgument, "size %q must be a whole number of bytes", v)
-		}
-		in.Size = n
-	}
-	if err := rules.CheckIntent(in); err != nil {
-		return nil, err
-	}
-	dir, err := fcweb.UploadDir(r, rules.Dir, s.cfg.Auth)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	var id [16]byte
-	rand.Read(id[:])
-	key := upload.ObjectKey(dir, in, id, now)
-	// The same plan and conditions as postsignature's policies (type, size, disposition of active
-	// content, overwrite, status): what is signed is what OSS can store.
-	plan, err := rules.Form(in, dir, key)
-	if err != nil {
-		return nil, err
-	}
-	conds, fields := upload.FormConditions(plan)
-	cbConds, cbFields := osscallback.FormConditions(s.cfg.CallbackURL, osscallback.User(dir, rules.Dir), in.Filename)
-	conds = append(conds, cbConds...)
-	maps.Copy(fields, cbFields)
-	creds, err := s.creds.Credentials(r.Context())
-	if err != nil {
-		return nil, upload.Unavailable("signing credentials", err)
-	}
-	exp := now.Add(rules.Expires)
-	signed, err := s.signer.SignPostPolicyV4(creds, ossauth.PostPolicyV4Options{
-		Bucket: s.cfg.Bucket, Region: s.cfg.Region, Expiration: exp, Conditions: conds,
-	}, now)
-	if err != nil {
-		return nil, err
-	}
-	signed.AddFields(fields)
-	return &paramsResponse{
-		Method: http.MethodPost, URL: s.cfg.Endpoint.BucketURL(s.cfg.Bucket), Fields: fields,
-		Headers: map[string]string{}, Expires: int64(rules.Expires / time.Second),
-	}, nil
+	size, err := upload.ParseSize(q.Get("size"))
+	return upload.Intent{Filename: q.Get("filename"), ContentType: q.Get("type"), Size: size}, err
 }
 
 // --- POST /s3/multipart: initiate ---
@@ -247,15 +210,6 @@ func partLength(size int64, n int) int64 {
 	return min(PartSize, size-int64(n-1)*PartSize)
 }
 
-func (s *server) createMultipart(w http.ResponseWriter, r *http.Request) {
-	resp, err := s.initiate(r)
-	if err != nil {
-		fcweb.WriteError(w, r, err)
-		return
-	}
-	fcweb.WriteJSON(w, http.StatusOK, resp)
-}
-
 // checkUploadSize applies the limits to the size of a multipart upload: OSS_MAX_SIZE_BYTES and
 // at most maxParts parts of PartSize.
 func (s *server) checkUploadSize(size int64) error {
@@ -268,60 +222,48 @@ func (s *server) checkUploadSize(size int64) error {
 	return nil
 }
 
-func (s *server) initiate(r *http.Request) (*createResponse, error) {
-	rules := s.cfg.Rules
-	var req createRequest
-	if err := readJSON(r, &req); err != nil {
-		return nil, err
-	}
-	size, err := requestSize(req)
+func (s *server) initiate(r *http.Request) (any, error) {
+	g, err := s.grants.Read(r, upload.Multipart, createIntent)
 	if err != nil {
 		return nil, err
 	}
-	in := upload.Intent{Filename: req.Filename, ContentType: req.Type, Size: size}
-	if err := rules.CheckIntent(in); err != nil {
+	if err := s.checkUploadSize(g.Size); err != nil {
 		return nil, err
 	}
-	if size < 0 {
-		return nil, errSizeRequired
-	}
-	if err := s.checkUploadSize(size); err != nil {
-		return nil, err
-	}
-	dir, err := fcweb.UploadDir(r, rules.Dir, s.cfg.Auth)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := rules.ContentType(in)
-	if err != nil {
-		return nil, err
-	}
-	stored := ct
-	if stored == "" {
-		stored = "application/octet-stream" // what OSS stores when no type is given
-	}
-	init := initiation{ContentType: ct, Disposition: rules.Disposition(stored), ForbidOverwrite: rules.ForbidOverwrite}
-	var id [16]byte
-	rand.Read(id[:])
-	// The size goes into the key: OSS binds the upload ID to it, so the later calls read it back
-	// (upload.CheckIssuedKey) and a client cannot change it.
-	key := upload.MultipartKey(dir, in, id, s.now(), size)
 	creds, err := s.creds.Credentials(r.Context())
 	if err != nil {
 		return nil, upload.Unavailable("upload credentials", err)
 	}
-	uploadID, err := s.store.Initiate(r.Context(), creds, key, init)
+	// The size is in the key (upload.MultipartKey): OSS binds the upload ID to it, so the later
+	// calls read it back (upload.CheckIssuedKey) and a client cannot change it.
+	uploadID, err := s.store.Initiate(r.Context(), creds, g.Key, initiation{ContentType: g.ContentType, Disposition: g.Disposition, ForbidOverwrite: g.ForbidOverwrite})
 	if err != nil {
 		return nil, ossFailure("initiating the upload", err)
 	}
-	return &createResponse{Key: key, UploadID: uploadID, Bucket: s.cfg.Bucket, Size: size, Parts: partCount(size), PartSize: PartSize, MaxParts: s.maxParts()}, nil
+	return &createResponse{Key: g.Key, UploadID: uploadID, Bucket: s.cfg.Bucket, Size: g.Size, Parts: partCount(g.Size), PartSize: PartSize, MaxParts: s.maxParts()}, nil
 }
 
-// target is the upload a request names: its key (checked against the caller's prefix), ID, and
-// the size the key carries (-1 for a key without one).
+// createIntent reads the JSON body of an initiation, which must name the file's size.
+func createIntent(r *http.Request) (upload.Intent, error) {
+	var req createRequest
+	if err := readJSON(r, &req); err != nil {
+		return upload.Intent{}, err
+	}
+	size, err := requestSize(req)
+	if err != nil {
+		return upload.Intent{}, err
+	}
+	if size < 0 {
+		return upload.Intent{}, errSizeRequired
+	}
+	return upload.Intent{Filename: req.Filename, ContentType: req.Type, Size: size}, nil
+}
+
+// target is the upload a request names: its key (checked against the caller's prefix), ID, the
+// caller's user segment, and the size the key carries (-1 for a key without one).
 type target struct {
-	key, uploadID string
-	size          int64
+	key, uploadID, user string
+	size                int64
 }
 
 func (s *server) target(r *http.Request) (target, error) {
@@ -333,16 +275,16 @@ func (s *server) target(r *http.Request) (target, error) {
 	if len(q["key"]) != 1 || q.Get("key") == "" {
 		return target{}, upload.Errorf(upload.CodeInvalidArgument, `pass the key the upload was created with, once, as ?key=`)
 	}
-	dir, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.Auth)
+	user, err := fcweb.User(r, s.cfg.Auth)
 	if err != nil {
 		return target{}, err
 	}
 	key := q.Get("key")
-	size, err := upload.CheckIssuedKey(dir, key)
+	size, err := upload.CheckIssuedKey(s.cfg.Rules.Prefix(user), key)
 	if err != nil {
 		return target{}, err
 	}
-	return target{key: key, uploadID: id, size: size}, nil
+	return target{key: key, uploadID: id, user: user, size: size}, nil
 }
 
 // sizedTarget is target for the routes that need the upload's size (sign a part, complete): the
@@ -369,19 +311,10 @@ type signPartResponse struct {
 	ContentLength int64 `json:"contentLength"`
 }
 
-func (s *server) signPart(w http.ResponseWriter, r *http.Request) {
-	resp, err := s.partURL(r)
-	if err != nil {
-		fcweb.WriteError(w, r, err)
-		return
-	}
-	fcweb.WriteJSON(w, http.StatusOK, resp)
-}
-
 // partURL signs the UploadPart of part n for exactly its length, computed from the size in the
 // key: Uppy asks without a size (@uppy/aws-s3 6.1.0 lib/s3-client/CompanionS3.js:69-74 sends only
 // ?key=; 5.1.0 lib/index.js:260-270 likewise), so the length comes from the upload itself.
-func (s *server) partURL(r *http.Request) (*signPartResponse, error) {
+func (s *server) partURL(r *http.Request) (any, error) {
 	t, err := s.sizedTarget(r)
 	if err != nil {
 		return nil, err
@@ -405,11 +338,7 @@ func (s *server) partURL(r *http.Request) (*signPartResponse, error) {
 		AdditionalHeaders: []string{"content-length"},
 		Query:             url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {t.uploadID}},
 	}
-	creds, err := s.creds.Credentials(r.Context())
-	if err != nil {
-		return nil, upload.Unavailable("signing credentials", err)
-	}
-	signedURL, err := s.signer.PresignV4(creds, req, s.now())
+	signedURL, err := s.signer.Presign(r.Context(), req, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -479,18 +408,9 @@ type completeResponse struct {
 	Callback json.RawMessage `json:"callback,omitempty"`
 }
 
-func (s *server) completeMultipart(w http.ResponseWriter, r *http.Request) {
-	resp, err := s.complete(r)
-	if err != nil {
-		fcweb.WriteError(w, r, err)
-		return
-	}
-	fcweb.WriteJSON(w, http.StatusOK, resp)
-}
-
 func normalizeETag(e string) string { return strings.ToUpper(strings.Trim(strings.TrimSpace(e), `"`)) }
 
-func (s *server) complete(r *http.Request) (*completeResponse, error) {
+func (s *server) complete(r *http.Request) (any, error) {
 	t, err := s.sizedTarget(r)
 	if err != nil {
 		return nil, err
@@ -523,12 +443,11 @@ func (s *server) complete(r *http.Request) (*completeResponse, error) {
 		return nil, refusal
 	}
 	fin := completion{ForbidOverwrite: s.cfg.Rules.ForbidOverwrite}
-	if s.cfg.CallbackURL != "" {
+	if s.cfg.Rules.CallbackURL != "" {
 		// OSS calls the callback function after completing, as for single uploads; the filename is
 		// not known here (the key keeps only its extension).
-		dir, _ := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.Auth)
-		fin.Callback = osscallback.Param(s.cfg.CallbackURL)
-		fin.CallbackVar = osscallback.EncodeVars(osscallback.Vars(osscallback.User(dir, s.cfg.Rules.Dir), ""))
+		fin.Callback = osscallback.Param(s.cfg.Rules.CallbackURL)
+		fin.CallbackVar = osscallback.EncodeVars(osscallback.Vars(t.user, ""))
 	}
 	answer, err := s.store.Complete(r.Context(), creds, t.key, t.uploadID, held, fin)
 	if err != nil {

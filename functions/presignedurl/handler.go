@@ -1,16 +1,12 @@
 package main
 
 import (
-	"crypto/rand"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
@@ -31,12 +27,11 @@ type presignResponse struct {
 }
 
 type server struct {
-	cfg   config.Config
-	creds rolecred.Provider
-	now   func() time.Time
-	// signer keeps the V4 signing key of each credential for the day: one derivation per
-	// credential instead of one per request.
-	signer ossauth.Signer
+	cfg    config.Config
+	creds  rolecred.Provider
+	now    func() time.Time
+	grants fcweb.Grants
+	signer *upload.Signer
 	// store makes the multipart calls that run in the function (initiate, list, complete, abort).
 	store multipartStore
 }
@@ -51,7 +46,7 @@ func newHandlerWithStore(cfg config.Config, creds rolecred.Provider, now func() 
 	if now == nil {
 		now = time.Now
 	}
-	s := &server{cfg: cfg, creds: creds, now: now, store: store}
+	s := &server{cfg: cfg, creds: creds, now: now, store: store, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: now}, signer: &upload.Signer{Creds: creds, Endpoint: cfg.Endpoint, Region: cfg.Region}}
 	if s.store == nil {
 		s.store = newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region)
 	}
@@ -88,51 +83,20 @@ func (s *server) presign(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) sign(r *http.Request) (*presignResponse, error) {
-	rules := s.cfg.Rules
-	in, dir, err := fcweb.ReadUpload(r, rules, s.cfg.Auth)
+	g, err := s.grants.Read(r, upload.Put, fcweb.ReadIntent)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := rules.Put(in)
+	signedURL, err := s.signer.Put(r.Context(), g)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	var id [16]byte
-	rand.Read(id[:])
-	key := upload.ObjectKey(dir, in, id, now)
-	headers, additional := putHeaders(plan)
-	req := ossauth.PresignV4Options{
-		Endpoint: s.cfg.Endpoint, Method: http.MethodPut, Bucket: s.cfg.Bucket, Key: key,
-		Region: s.cfg.Region, Expires: rules.Expires, Header: http.Header{}, AdditionalHeaders: additional,
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	if s.cfg.CallbackURL != "" {
-		// In the signed query, so the URL alone carries the callback and a client cannot change it
-		// (OSS's Callback reference: callback and callback-var as query parameters of a signed URL).
-		req.Query = url.Values{
-			"callback":     {osscallback.Param(s.cfg.CallbackURL)},
-			"callback-var": {osscallback.EncodeVars(osscallback.Vars(osscallback.User(dir, rules.Dir), in.Filename))},
-		}
-	}
-
-	creds, err := s.creds.Credentials(r.Context())
-	if err != nil {
-		return nil, upload.Unavailable("signing credentials", err)
-	}
-	signedURL, err := s.signer.PresignV4(creds, req, now)
-	if err != nil {
-		return nil, err
-	}
-	exp := now.Add(rules.Expires)
 	return &presignResponse{
 		URL:        signedURL,
 		Method:     http.MethodPut,
-		Headers:    headers,
-		Key:        key,
-		Expire:     exp.Unix(),
-		Expiration: exp.UTC().Format(time.RFC3339),
+		Headers:    g.PutHeaders(),
+		Key:        g.Key,
+		Expire:     g.Expires.Unix(),
+		Expiration: g.Expires.UTC().Format(time.RFC3339),
 	}, nil
 }

@@ -109,11 +109,12 @@ func (w warmable) Initialize(ctx context.Context) {
 }
 
 func (s *server) token(w http.ResponseWriter, r *http.Request) {
-	dir, err := fcweb.UploadDir(r, s.cfg.Rules.Dir, s.cfg.Auth)
+	user, err := fcweb.User(r, s.cfg.Auth)
 	if err != nil {
 		fcweb.WriteError(w, r, err)
 		return
 	}
+	dir := s.cfg.Rules.Prefix(user)
 	tok, err := s.cache.Get(r.Context(), dir)
 	if err != nil {
 		if refused(err) {
@@ -126,8 +127,8 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	ep := s.cfg.Endpoint
 	var cb *osscallback.ClientOption
-	if s.cfg.CallbackURL != "" {
-		cb = osscallback.AliOSSOption(s.cfg.CallbackURL, osscallback.User(dir, s.cfg.Rules.Dir))
+	if s.cfg.Rules.CallbackURL != "" {
+		cb = osscallback.AliOSSOption(s.cfg.Rules.CallbackURL, user)
 	}
 	fcweb.WriteJSON(w, http.StatusOK, tokenResponse{
 		Callback:        cb,

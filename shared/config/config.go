@@ -43,8 +43,6 @@ type Config struct {
 	DemoTokenURL string
 	DemoUppyURL  string
 
-	// CallbackURL is where OSS posts upload callbacks (OSS_CALLBACK_URL); "" = no callbacks.
-	CallbackURL string
 	// CallbackTrustedKeyURLs are the prefixes a callback's public key URL must start with.
 	CallbackTrustedKeyURLs []string
 	// WebhookURL receives verified uploads (Standard Webhooks); "" = off. WebhookSecret is its
@@ -164,13 +162,13 @@ func Load(function string, getenv func(string) string) (Config, error) {
 		l.fail("DEMO_UPPY_URL", "%q must be a folder URL ending in /", c.DemoUppyURL)
 	}
 	c.DemoTokenURL = l.str("DEMO_TOKEN_URL")
-	c.CallbackURL = l.str("OSS_CALLBACK_URL")
-	if c.CallbackURL != "" && !httpURL(c.CallbackURL) {
-		l.fail("OSS_CALLBACK_URL", "%q must be a URL like https://uploads.example.com/oss_upload_callback", c.CallbackURL)
-	} else if strings.ContainsAny(c.CallbackURL, "?#%") {
+	c.Rules.CallbackURL = l.str("OSS_CALLBACK_URL")
+	if c.Rules.CallbackURL != "" && !httpURL(c.Rules.CallbackURL) {
+		l.fail("OSS_CALLBACK_URL", "%q must be a URL like https://uploads.example.com/oss_upload_callback", c.Rules.CallbackURL)
+	} else if strings.ContainsAny(c.Rules.CallbackURL, "?#%") {
 		// OSS signs the callback's raw query, which FC's trigger event does not keep; ali-oss
 		// re-encodes "%" (encodeURI).
-		l.fail("OSS_CALLBACK_URL", "%q must have no query, fragment or %%-escapes", c.CallbackURL)
+		l.fail("OSS_CALLBACK_URL", "%q must have no query, fragment or %%-escapes", c.Rules.CallbackURL)
 	}
 	for _, p := range l.list("OSS_CALLBACK_TRUSTED_KEY_URLS") {
 		if u, err := url.Parse(p); err != nil || !httpURL(p) || !strings.HasSuffix(u.Path, "/") || u.User != nil {

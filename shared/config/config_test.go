@@ -127,11 +127,11 @@ func TestLoadCallbackSettings(t *testing.T) {
 	m := base()
 	m["OSS_CALLBACK_URL"] = "https://up.example.com/oss_upload_callback"
 	c, err := Load(FunctionPresignedURL, env(m))
-	if err != nil || c.CallbackURL != m["OSS_CALLBACK_URL"] {
-		t.Fatalf("presignedurl: %v %q", err, c.CallbackURL)
+	if err != nil || c.Rules.CallbackURL != m["OSS_CALLBACK_URL"] {
+		t.Fatalf("presignedurl: %v %q", err, c.Rules.CallbackURL)
 	}
-	if c, _ := Load(FunctionCallback, env(m)); c.CallbackURL != "" {
-		t.Errorf("callback reads OSS_CALLBACK_URL: %q", c.CallbackURL)
+	if c, _ := Load(FunctionCallback, env(m)); c.Rules.CallbackURL != "" {
+		t.Errorf("callback reads OSS_CALLBACK_URL: %q", c.Rules.CallbackURL)
 	}
 	m["WEBHOOK_URL"] = "https://app.example.com/hooks"
 	m["WEBHOOK_SECRET"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

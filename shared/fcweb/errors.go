@@ -100,3 +100,15 @@ func Page(html []byte) http.Handler {
 		}
 	})
 }
+
+// JSON returns a handler that answers what answer returns as JSON (200), or its error (WriteError).
+func JSON(answer func(*http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := answer(r)
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		WriteJSON(w, http.StatusOK, v)
+	})
+}

@@ -67,12 +67,13 @@ func fuzzHandler(t *testing.T) http.Handler {
 		if err == nil {
 			err = rules.CheckIntent(in)
 		}
-		var ct, dir, key string
+		var ct, dir, key, seg string
 		if err == nil {
 			ct, err = rules.ContentType(in)
 		}
 		if err == nil {
-			dir, err = UploadDir(r, rules.Dir, signer)
+			seg, err = User(r, signer)
+			dir = rules.Prefix(seg)
 		}
 		if signer != nil && user == "" && err == nil {
 			t.Errorf("a request without a minted token got prefix %q", dir)

@@ -1,14 +1,15 @@
 package fcweb
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
@@ -52,14 +53,9 @@ func ReadIntent(r *http.Request) (upload.Intent, error) {
 	}
 	in.Filename = vals.Get("filename")
 	in.ContentType = vals.Get("contentType")
-	if s := vals.Get("size"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return in, upload.Errorf(upload.CodeInvalidArgument, "size %q must be a whole number of bytes", s)
-		}
-		in.Size = n
-	}
-	return in, nil
+	var err error
+	in.Size, err = upload.ParseSize(vals.Get("size"))
+	return in, err
 }
 
 func bodyError(err error) error {
@@ -70,52 +66,27 @@ func bodyError(err error) error {
 	return upload.Errorf(upload.CodeInvalidArgument, "request body is not valid: %v", err)
 }
 
-// ReadUpload reads what a signing request asks to upload, checks it against rules, and returns it
-// with the prefix the caller may upload under (see UploadDir). The caller is authenticated first.
-func ReadUpload(r *http.Request, rules upload.Rules, auth *userauth.Verifier) (upload.Intent, string, error) {
-	dir, err := UploadDir(r, rules.Dir, auth)
-	if err != nil {
-		return upload.Intent{}, "", err
-	}
-	in, err := ReadIntent(r)
-	if err != nil {
-		return in, "", err
-	}
-	if err := rules.CheckIntent(in); err != nil {
-		return in, "", err
-	}
-	return in, dir, nil
+// Grants decide what the callers of one function may upload: the way of a signing request from
+// the edge to its grant.
+type Grants struct {
+	Rules upload.Rules
+	Auth  *userauth.Verifier // nil: no per-user uploads
+	Now   func() time.Time
 }
 
-// UploadDir returns the prefix this request may upload under: dir when auth is nil, else
-// dir + the segment of the user its verified bearer token names + "/" (userauth.Segment: distinct
-// users never share one). No header other than Authorization is read, so nothing a client sends
-// besides a valid token chooses the prefix. A missing or invalid token is unauthenticated (401
-// with WWW-Authenticate: Bearer); an issuer whose keys cannot be fetched is unavailable (503).
-func UploadDir(r *http.Request, dir string, auth *userauth.Verifier) (string, error) {
-	if auth == nil {
-		return dir, nil
-	}
-	user, err := auth.User(r)
+// Read authenticates the caller of r (User), reads what it asks to upload with read (ReadIntent,
+// or a route's own reader), draws the random bytes of its key, and decides the upload, sent as
+// how, under the rules (upload.Rules.Grant).
+func (gs Grants) Read(r *http.Request, how upload.How, read func(*http.Request) (upload.Intent, error)) (upload.Grant, error) {
+	user, err := User(r, gs.Auth)
 	if err != nil {
-		var e *userauth.Error
-		if errors.As(err, &e) && e.Unavailable {
-			return "", upload.Unavailable("the identity provider's keys", err)
-		}
-		msg := "sign in first: send Authorization: Bearer <token>"
-		if errors.As(err, &e) && !errors.Is(err, userauth.ErrNoToken) {
-			msg = "the bearer token was refused: " + e.Reason
-		}
-		return "", &authError{err: upload.Errorf(upload.CodeUnauthenticated, "%s", msg), invalid: !errors.Is(err, userauth.ErrNoToken)}
+		return upload.Grant{}, err
 	}
-	return dir + userauth.Segment(user) + "/", nil
+	in, err := read(r)
+	if err != nil {
+		return upload.Grant{}, err
+	}
+	a := upload.Ask{Intent: in, User: user}
+	rand.Read(a.ID[:])
+	return gs.Rules.Grant(how, a, gs.Now())
 }
-
-// authError is an unauthenticated error that says whether a token was sent (RFC 6750: invalid_token).
-type authError struct {
-	err     *upload.Error
-	invalid bool
-}
-
-func (e *authError) Error() string { return e.err.Error() }
-func (e *authError) Unwrap() error { return e.err }

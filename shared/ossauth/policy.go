@@ -109,10 +109,13 @@ type PostPolicyV4Options struct {
 	// Conditions every upload must satisfy, besides the ones SignPostPolicyV4 adds. Optional, but
 	// a policy without a key condition lets the form name any object.
 	Conditions []Condition
+	// Fields are the form fields that satisfy Conditions (key, Content-Type...), returned by
+	// PostPolicyV4.Fields beside the signature's. Optional.
+	Fields map[string]string
 }
 
 // PostPolicyV4 is what a browser form needs to upload with a V4-signed policy: each field is sent
-// under the form field name in its comment, before the file.
+// under the form field name in its comment, before the file; Fields lists them all by name.
 type PostPolicyV4 struct {
 	Policy           string // "policy": base64 of the policy JSON; also the string that was signed
 	SignatureVersion string // "x-oss-signature-version": always OSS4-HMAC-SHA256
@@ -120,19 +123,27 @@ type PostPolicyV4 struct {
 	Date             string // "x-oss-date": signing time, yyyymmddTHHMMSSZ
 	Signature        string // "x-oss-signature": hex HMAC-SHA256 of Policy under the V4 signing key
 	SecurityToken    string // "x-oss-security-token": present with temporary credentials
+
+	fields map[string]string // PostPolicyV4Options.Fields
 }
 
-// AddFields sets the form fields of the signed policy in fields (the names in PostPolicyV4's
-// comments), as a browser form sends them before the file.
-func (p PostPolicyV4) AddFields(fields map[string]string) {
-	fields["policy"] = p.Policy
-	fields["x-oss-signature-version"] = p.SignatureVersion
-	fields["x-oss-credential"] = p.Credential
-	fields["x-oss-date"] = p.Date
-	fields["x-oss-signature"] = p.Signature
-	if p.SecurityToken != "" {
-		fields["x-oss-security-token"] = p.SecurityToken
+// Fields returns every form field a browser sends before the file, by name: the options' Fields
+// and the signed policy's (as cloud.google.com/go/storage's PostPolicyV4.Fields). The map is new
+// on each call.
+func (p PostPolicyV4) Fields() map[string]string {
+	f := make(map[string]string, len(p.fields)+6)
+	for k, v := range p.fields {
+		f[k] = v
 	}
+	f["policy"] = p.Policy
+	f["x-oss-signature-version"] = p.SignatureVersion
+	f["x-oss-credential"] = p.Credential
+	f["x-oss-date"] = p.Date
+	f["x-oss-signature"] = p.Signature
+	if p.SecurityToken != "" {
+		f["x-oss-security-token"] = p.SecurityToken
+	}
+	return f
 }
 
 // ErrPolicyExpiration is returned for an expiration that is not in (now, now+7 days].
@@ -159,6 +170,7 @@ func (s *Signer) SignPostPolicyV4(creds Credentials, opts PostPolicyV4Options, n
 		Credential:       creds.AccessKeyID + "/" + scope(now, opts.Region),
 		Date:             now.UTC().Format(dateFormatV4),
 		SecurityToken:    creds.SecurityToken,
+		fields:           opts.Fields,
 	}
 	lead := []Condition{
 		exact("bucket", opts.Bucket),

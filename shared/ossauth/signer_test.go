@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -67,7 +68,7 @@ func TestSignerWarmMatchesCold(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						if gotPost, err := warm.SignPostPolicyV4(creds, p, now); err != nil || gotPost != wantPost {
+						if gotPost, err := warm.SignPostPolicyV4(creds, p, now); err != nil || !reflect.DeepEqual(gotPost, wantPost) {
 							t.Errorf("%s: SignPostPolicyV4\n got %+v\nwant %+v (%v)", name, gotPost, wantPost, err)
 						}
 						k := warm.signingKey(creds, now, region)

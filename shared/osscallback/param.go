@@ -4,8 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-
-	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 )
 
 // BodyType is the callbackBodyType this bundle asks for. The form encoding is used instead of
@@ -31,22 +29,6 @@ type Parameter struct {
 	CallbackHost     string `json:"callbackHost,omitempty"`
 	CallbackBody     string `json:"callbackBody"`
 	CallbackBodyType string `json:"callbackBodyType"`
-}
-
-// FormConditions returns what a POST policy must add so that OSS calls callbackURL after the
-// upload, and the form fields that go with it: the callback field, bound by an eq condition, and the
-// custom variables of user and filename (plain fields: the callback function trusts the key, not
-// them, for the user). With callbackURL empty it returns a condition that the callback field be
-// empty: OSS takes every form field, named in the policy or not (PostObject reference), so a client
-// could otherwise add a callback and have OSS post a signed call wherever it likes.
-func FormConditions(callbackURL, user, filename string) ([]ossauth.Condition, map[string]string) {
-	if callbackURL == "" {
-		return []ossauth.Condition{ossauth.Eq("callback", "")}, nil
-	}
-	cb := Param(callbackURL)
-	fields := Vars(user, filename)
-	fields["callback"] = cb
-	return []ossauth.Condition{ossauth.Eq("callback", cb)}, fields
 }
 
 // Param returns the callback parameter (base64 of the JSON Parameter) that asks OSS to POST Body to
@@ -86,10 +68,4 @@ type ClientOption struct {
 func AliOSSOption(callbackURL, user string) *ClientOption {
 	return &ClientOption{URL: callbackURL, Body: Body, ContentType: BodyType,
 		CustomValue: map[string]string{strings.TrimPrefix(VarUser, "x:"): user}}
-}
-
-// User returns the user segment of an upload prefix: prefix minus the configured dir and its
-// trailing "/" ("" when prefix is dir itself, i.e. without per-user auth).
-func User(prefix, dir string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/")
 }

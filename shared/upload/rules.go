@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -45,6 +46,8 @@ type Rules struct {
 	// AllowActiveContent lets types a browser may execute (HTML, SVG, JavaScript, XML...) be stored
 	// without a signed Content-Disposition: attachment; see Disposition.
 	AllowActiveContent bool
+	// CallbackURL is where OSS posts a callback after each upload (OSS_CALLBACK_URL); "" for none.
+	CallbackURL string
 }
 
 // SizeLimit returns the largest object an authorization may allow: MaxSize, or OSS's limit.
@@ -192,4 +195,16 @@ func CheckDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+// ParseSize reads a size a client sends: "" is unknown (-1), else a whole number of bytes.
+func ParseSize(s string) (int64, error) {
+	if s == "" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return -1, Errorf(CodeInvalidArgument, "size %q must be a whole number of bytes", s)
+	}
+	return n, nil
 }
