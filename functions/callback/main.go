@@ -9,7 +9,7 @@
 package main
 
 import (
-	"net/http"
+	"os"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
@@ -17,7 +17,15 @@ import (
 )
 
 func main() {
-	fcweb.Main(config.FunctionCallback, func(cfg config.Config, creds rolecred.Provider) (http.Handler, error) {
-		return newHandler(cfg, creds, options{})
-	})
+	cfg, err := config.Load(config.FunctionCallback, os.Getenv)
+	if err != nil {
+		fcweb.Exit(err)
+	}
+	// HeadObject is signed with the function role's credentials: those FC passes with each
+	// invocation, else the default chain. The zero options are production's clients and clock.
+	h, err := newHandler(cfg, &rolecred.Source{Invocation: fcweb.Credentials}, options{})
+	if err != nil {
+		fcweb.Exit(err)
+	}
+	fcweb.Exit(fcweb.Serve(h))
 }

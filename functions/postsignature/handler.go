@@ -43,15 +43,14 @@ type server struct {
 }
 
 func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
-	if now == nil {
-		now = time.Now
-	}
 	s := &server{cfg: cfg, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: now}, signer: &upload.Signer{Creds: creds, Endpoint: cfg.Endpoint, Region: cfg.Region}}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
-	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, fcweb.JSON(s.policy)), nil
+	return fcweb.New(fcweb.Options{Function: cfg.Function, CORSOrigins: cfg.CORSOrigins, Page: page, Routes: []fcweb.Route{
+		{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: fcweb.JSON(s.policy)},
+	}}), nil
 }
 
 func (s *server) policy(r *http.Request) (any, error) {

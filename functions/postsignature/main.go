@@ -3,7 +3,8 @@
 package main
 
 import (
-	"net/http"
+	"os"
+	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
@@ -11,7 +12,15 @@ import (
 )
 
 func main() {
-	fcweb.Main(config.FunctionPostSignature, func(cfg config.Config, creds rolecred.Provider) (http.Handler, error) {
-		return newHandler(cfg, creds, nil)
-	})
+	cfg, err := config.Load(config.FunctionPostSignature, os.Getenv)
+	if err != nil {
+		fcweb.Exit(err)
+	}
+	// The function role's credentials sign the policies: those FC passes with each invocation,
+	// else the default chain.
+	h, err := newHandler(cfg, &rolecred.Source{Invocation: fcweb.Credentials}, time.Now)
+	if err != nil {
+		fcweb.Exit(err)
+	}
+	fcweb.Exit(fcweb.Serve(h))
 }

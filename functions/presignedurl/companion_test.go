@@ -69,7 +69,7 @@ func companionHandler(t *testing.T, store multipartStore, env map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandlerWithStore(cfg, staticCreds{c: testCreds}, func() time.Time { return testNow }, store)
+	h, err := newHandler(cfg, deps{creds: staticCreds{c: testCreds}, store: store, now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,8 +53,8 @@ func conformanceInvoke(t *testing.T, c localosstest.Case, settings map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(cfg, staticCreds{c: ossauth.Credentials{AccessKeyID: c.Key.AccessKeyID, AccessKeySecret: c.Key.AccessKeySecret, SecurityToken: c.Key.SecurityToken}},
-		func() time.Time { return localosstest.Now })
+	h, err := newHandler(cfg, deps{creds: staticCreds{c: ossauth.Credentials{AccessKeyID: c.Key.AccessKeyID, AccessKeySecret: c.Key.AccessKeySecret, SecurityToken: c.Key.SecurityToken}},
+		store: newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region), now: func() time.Time { return localosstest.Now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,24 +32,21 @@ type server struct {
 	now    func() time.Time
 	grants fcweb.Grants
 	signer *upload.Signer
+	store  multipartStore
+}
+
+// deps are what the handler needs besides its settings: main builds them, tests bring fakes.
+type deps struct {
+	// creds are the function role's credentials: they sign the URLs and the multipart calls.
+	creds rolecred.Provider
 	// store makes the multipart calls that run in the function (initiate, list, complete, abort).
 	store multipartStore
+	now   func() time.Time
 }
 
-func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
-	return newHandlerWithStore(cfg, creds, now, nil)
-}
-
-// newHandlerWithStore returns the function's handler; store nil means OSS through the SDK at
-// cfg.InternalEndpoint.
-func newHandlerWithStore(cfg config.Config, creds rolecred.Provider, now func() time.Time, store multipartStore) (http.Handler, error) {
-	if now == nil {
-		now = time.Now
-	}
-	s := &server{cfg: cfg, creds: creds, now: now, store: store, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: now}, signer: &upload.Signer{Creds: creds, Endpoint: cfg.Endpoint, Region: cfg.Region}}
-	if s.store == nil {
-		s.store = newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region)
-	}
+func newHandler(cfg config.Config, d deps) (http.Handler, error) {
+	s := &server{cfg: cfg, creds: d.creds, now: d.now, store: d.store, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: d.now},
+		signer: &upload.Signer{Creds: d.creds, Endpoint: cfg.Endpoint, Region: cfg.Region}}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
@@ -59,11 +56,13 @@ func newHandlerWithStore(cfg config.Config, creds rolecred.Provider, now func() 
 		return nil, err
 	}
 	uppyPage := fcweb.Page(uppy)
-	return fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.presign), s.companionRoutes(),
+	return fcweb.New(fcweb.Options{Function: cfg.Function, CORSOrigins: cfg.CORSOrigins, Page: page, Routes: []fcweb.Route{
+		{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.presign)},
+		s.companionRoutes(),
 		// The Uppy demo page: at /uppy/ on the function's own trigger, /presignedurl/uppy/ on the custom domain.
-		fcweb.Route{Path: "/uppy/", Methods: []string{http.MethodGet}, Handler: uppyPage},
-		fcweb.Route{Path: "/" + cfg.Function + "/uppy/", Methods: []string{http.MethodGet}, Handler: uppyPage},
-	), nil
+		{Path: "/uppy/", Methods: []string{http.MethodGet}, Handler: uppyPage},
+		{Path: "/" + cfg.Function + "/uppy/", Methods: []string{http.MethodGet}, Handler: uppyPage},
+	}}), nil
 }
 
 func (s *server) presign(w http.ResponseWriter, r *http.Request) {

@@ -47,7 +47,7 @@ func newTestHandler(t *testing.T, env map[string]string, creds rolecred.Provider
 	if cfg.Auth != nil {
 		cfg.Auth = fcwebtest.Verifier(t, base, testNow)
 	}
-	h, err := newHandler(cfg, creds, func() time.Time { return testNow })
+	h, err := newHandler(cfg, deps{creds: creds, store: newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region), now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 // Command presignedurl is the Function Compute handler that returns a V4-signed PUT URL for one new
-// object under the prefix, with the exact headers the client must send.
+// object under the prefix, with the exact headers the client must send, and serves Uppy
+// Companion's S3 routes (POST policies and multipart uploads).
 package main
 
 import (
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
@@ -11,7 +14,20 @@ import (
 )
 
 func main() {
-	fcweb.Main(config.FunctionPresignedURL, func(cfg config.Config, creds rolecred.Provider) (http.Handler, error) {
-		return newHandler(cfg, creds, nil)
+	cfg, err := config.Load(config.FunctionPresignedURL, os.Getenv)
+	if err != nil {
+		fcweb.Exit(err)
+	}
+	var h http.Handler
+	h, err = newHandler(cfg, deps{
+		// The function role's credentials: those FC passes with each invocation, else the default chain.
+		creds: &rolecred.Source{Invocation: fcweb.Credentials},
+		// The multipart calls go to OSS through its Go SDK, at the internal endpoint.
+		store: newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region),
+		now:   time.Now,
 	})
+	if err == nil {
+		err = fcweb.Serve(h)
+	}
+	fcweb.Exit(err)
 }

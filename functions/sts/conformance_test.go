@@ -44,7 +44,7 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := newHandler(cfg, staticCreds{functionRole}, nil)
+			h, err := newTestHandler(cfg, staticCreds{functionRole}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

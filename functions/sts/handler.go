@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/stscred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
@@ -18,25 +16,6 @@ import (
 
 // APIPath is the route of the credentials endpoint (the name Alibaba's published client calls).
 const APIPath = "/get_sts_token_for_oss_upload"
-
-// sessionName is the RoleSessionName of AssumeRole calls without a user; it shows in ActionTrail.
-const sessionName = "fc-oss-upload"
-
-// sessionNameFor names the session after the user a prefix belongs to ("u.alice"), so ActionTrail
-// attributes every upload. RoleSessionName allows [A-Za-z0-9_.@-] and 64 characters: the segment's
-// escapes ("~") become "-" and long ones are cut, so two users may share a session name (never a
-// prefix: the session policy names the exact segment).
-func sessionNameFor(dir, prefix string) string {
-	user := strings.TrimSuffix(strings.TrimPrefix(prefix, dir), "/")
-	if user == "" {
-		return sessionName
-	}
-	name := "u." + strings.ReplaceAll(user, "~", "-")
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	return name
-}
 
 // tokenResponse keeps the field names of Alibaba's published browser code (AccessKeyId,
 // AccessKeySecret, SecurityToken, Expiration) and adds where the token may upload.
@@ -63,31 +42,16 @@ type server struct {
 	fixes roleFixes
 }
 
-// newHandler wires the function. now is the clock (nil: real).
-func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
-	client, err := stscred.NewClient(stscred.ClientOptions{
-		RoleARN: cfg.STSRoleARN, Region: cfg.Region, Endpoint: cfg.STSEndpoint, Network: cfg.STSNetwork,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s := &server{cfg: cfg, fixes: roleFixes{uploadRole: cfg.STSRoleARN, functionRole: cfg.STSFunctionRoleARN, function: cfg.Function}}
-	s.cache = &stscred.Cache{Now: now, Fetch: func(ctx context.Context, prefix string) (stscred.Token, error) {
-		caller, err := creds.Credentials(ctx)
-		if err != nil {
-			return stscred.Token{}, &stscred.Error{Code: "MissingCredentials", Message: err.Error()}
-		}
-		policy, err := stscred.SessionPolicy(cfg.Bucket, prefix)
-		if err != nil {
-			return stscred.Token{}, &stscred.Error{Code: "PolicyTooLong", Message: err.Error()}
-		}
-		return client.AssumeRole(ctx, caller, stscred.AssumeRoleInput{SessionName: sessionNameFor(cfg.Rules.Dir, prefix), Policy: policy, Duration: cfg.STSDuration})
-	}}
+// newHandler returns the function's handler, which hands out the credentials of cache.
+func newHandler(cfg config.Config, cache *stscred.Cache) (http.Handler, error) {
+	s := &server{cfg: cfg, cache: cache, fixes: roleFixes{uploadRole: cfg.STSRoleARN, functionRole: cfg.STSFunctionRoleARN, function: cfg.Function}}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, AliOSSURL: cfg.DemoAliOSSURL, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err
 	}
-	return warmable{fcweb.NewFunction(cfg.Function, cfg.CORSOrigins, page, APIPath, http.HandlerFunc(s.token)), s}, nil
+	return warmable{fcweb.New(fcweb.Options{Function: cfg.Function, CORSOrigins: cfg.CORSOrigins, Page: page, Routes: []fcweb.Route{
+		{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.token)},
+	}}), s}, nil
 }
 
 // warmable is the function's handler with the initializer hook (fcweb.Initializer).

@@ -17,6 +17,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/stscred"
 )
 
 const roleARN = "acs:ram::1234567890123456:role/oss-upload"
@@ -93,7 +94,7 @@ func newStackWith(t *testing.T, caller rolecred.Provider, env map[string]string)
 	if cfg.Auth != nil {
 		cfg.Auth = fcwebtest.Verifier(t, vars, authNow)
 	}
-	h, err := newHandler(cfg, caller, clk.Now)
+	h, err := newTestHandler(cfg, caller, clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,4 +296,15 @@ func TestTokenPerUser(t *testing.T) {
 	}
 	// The demo page, CORS preflights and the other edge answers need no token.
 	fcwebtest.CheckEdge(t, s.h, fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: functionRole})
+}
+
+// newTestHandler wires the handler as main does, with caller as the function role and now as the
+// cache's clock (nil: real).
+func newTestHandler(cfg config.Config, caller rolecred.Provider, now func() time.Time) (http.Handler, error) {
+	client, err := stscred.NewClient(stscred.ClientOptions{RoleARN: cfg.STSRoleARN, Region: cfg.Region, Endpoint: cfg.STSEndpoint, Network: cfg.STSNetwork})
+	if err != nil {
+		return nil, err
+	}
+	issuer := &stscred.Issuer{Client: client, Caller: caller, Bucket: cfg.Bucket, Dir: cfg.Rules.Dir, Duration: cfg.STSDuration}
+	return newHandler(cfg, &stscred.Cache{Now: now, Fetch: issuer.Fetch})
 }

@@ -37,7 +37,7 @@ func refusingStack(t *testing.T, env map[string]string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(cfg, staticCreds{functionRole}, nil)
+	h, err := newTestHandler(cfg, staticCreds{functionRole}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

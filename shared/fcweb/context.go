@@ -3,6 +3,8 @@ package fcweb
 import (
 	"context"
 	"log/slog"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 )
 
 type requestIDKey struct{}
@@ -29,4 +31,19 @@ func Logger(ctx context.Context) *slog.Logger {
 
 func withLogger(ctx context.Context, l *slog.Logger) context.Context {
 	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+type credentialsKey struct{}
+
+// WithCredentials returns ctx carrying the function role's credentials FC passed with the
+// invocation (go1: the SDK's context; custom runtime: the x-fc-* headers).
+func WithCredentials(ctx context.Context, c ossauth.Credentials) context.Context {
+	return context.WithValue(ctx, credentialsKey{}, c)
+}
+
+// Credentials returns the invocation's credentials, if ctx carries complete ones
+// (rolecred.Source.Invocation).
+func Credentials(ctx context.Context) (ossauth.Credentials, bool) {
+	c, ok := ctx.Value(credentialsKey{}).(ossauth.Credentials)
+	return c, ok && c.Valid()
 }

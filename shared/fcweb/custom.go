@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 )
 
 // The headers FC adds to every request it forwards to a custom runtime: the request id and the
@@ -48,7 +47,7 @@ func Custom(h http.Handler, timeout time.Duration) http.Handler {
 			SecurityToken:   r.Header.Get(headerSecurityToken),
 		}
 		if c.Valid() {
-			ctx = rolecred.WithInvocation(ctx, c)
+			ctx = WithCredentials(ctx, c)
 		}
 		ctx = WithRequestID(ctx, r.Header.Get(headerRequestID))
 		for k := range r.Header {
@@ -60,10 +59,10 @@ func Custom(h http.Handler, timeout time.Duration) http.Handler {
 	})
 }
 
-// Serve runs h as an FC custom runtime: a plain HTTP server on FC_SERVER_PORT (default 9000, the
+// ServeCustom runs h as an FC custom runtime: a plain HTTP server on FC_SERVER_PORT (default 9000, the
 // port s.yaml's customRuntimeConfig names), every request through Custom. It returns only when the
 // server fails.
-func Serve(h http.Handler) error {
+func ServeCustom(h http.Handler) error {
 	port := os.Getenv("FC_SERVER_PORT")
 	if port == "" {
 		port = "9000"

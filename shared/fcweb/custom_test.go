@@ -5,8 +5,6 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 )
 
 // TestCustomTakesFCHeaders: the custom runtime entry hands the handler the role credentials and
@@ -27,7 +25,7 @@ func TestCustomTakesFCHeaders(t *testing.T) {
 	if seen == nil {
 		t.Fatal("handler not called")
 	}
-	c, ok := rolecred.FromInvocation(seen.Context())
+	c, ok := Credentials(seen.Context())
 	if !ok || c.AccessKeyID != "STS.id" || c.AccessKeySecret != "secret" || c.SecurityToken != "token" {
 		t.Errorf("credentials %+v, %v", c, ok)
 	}
@@ -50,7 +48,7 @@ func TestCustomTakesFCHeaders(t *testing.T) {
 	// environment FC also sets).
 	req = httptest.NewRequest(http.MethodGet, "/", nil)
 	h.ServeHTTP(httptest.NewRecorder(), req)
-	if _, ok := rolecred.FromInvocation(seen.Context()); ok {
+	if _, ok := Credentials(seen.Context()); ok {
 		t.Error("credentials without headers")
 	}
 }

@@ -1,6 +1,14 @@
-// Package fcweb is the edge between Function Compute and the handlers: it turns an FC 3.0 HTTP
-// trigger event into an *http.Request, runs an ordinary http.Handler and turns the response back
-// into the trigger's response; and it owns what every route shares: routing with JSON 404/405,
-// the CORS allow-list, the one error body and its code-to-status table, and one access log line per
-// request with the FC request id. Only this package sees the FC SDK's types.
+// Package fcweb is the edge between Function Compute and the handlers. One request's way, by file:
+//
+//   - serve.go: Serve picks the entry FC started: go1.go (Start: the SDK hands over trigger
+//     events, bounded by eventlimit.go) or custom.go (ServeCustom: a plain HTTP server);
+//   - event.go turns a trigger event into an *http.Request, response.go the answer back into the
+//     trigger's response; context.go carries the request id and the role credentials FC passed;
+//   - accesslog.go writes one line per request, router.go routes it (JSON 404/405, body limits,
+//     the demo page of page.go), cors.go applies the origin allow-list;
+//   - in the handler: user.go authenticates the caller (its user segment), intent.go reads what it
+//     asks, grants.go turns both into an upload.Grant;
+//   - json.go writes the answer, error.go an error (one body, one status per code).
+//
+// Only this package sees the FC SDK's types.
 package fcweb

@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
@@ -27,6 +26,9 @@ type Route struct {
 type Options struct {
 	// Function is the function's name, for logs.
 	Function string
+	// Page is the function's demo page, served for GET at "/" and at "/<Function>/" (where a custom
+	// domain routes the function); nil for none.
+	Page []byte
 	// Routes are matched by exact path; anything else is a JSON 404, a wrong method a JSON 405.
 	Routes []Route
 	// CORSOrigins are the origins allowed to call from a browser ("*" for any). Same-origin
@@ -45,6 +47,12 @@ func New(o Options) http.Handler {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 64 << 10
+	}
+	if o.Page != nil {
+		page := Page(o.Page)
+		o.Routes = append(o.Routes,
+			Route{Path: "/", Methods: []string{http.MethodGet}, Handler: page},
+			Route{Path: "/" + o.Function + "/", Methods: []string{http.MethodGet}, Handler: page})
 	}
 	routes := map[string]Route{}
 	var prefixes []Route
@@ -110,68 +118,5 @@ func limitBody(n int64, next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
 		next.ServeHTTP(w, r)
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += n
-	return n, err
-}
-
-// accessLog writes one JSON line per request: no query string, headers or bodies, which may hold
-// file names, tokens or signatures.
-func accessLog(function string, l *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := RequestID(r.Context())
-		rl := l.With("requestId", id, "function", function)
-		r = r.WithContext(withLogger(r.Context(), rl))
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		rl.Info("access", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
-			"durationUs", time.Since(start).Microseconds(), "sourceIp", sourceIP(r))
-	})
-}
-
-func sourceIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
-}
-
-// NewFunction returns the handler of one function of the bundle: its demo page at "/" and at
-// "/<function>/" (where a custom domain routes it), its API at apiPath for GET and POST, and any
-// extra routes, behind the edge of New.
-func NewFunction(function string, corsOrigins []string, page []byte, apiPath string, api http.Handler, extra ...Route) http.Handler {
-	return New(Options{
-		Function:    function,
-		CORSOrigins: corsOrigins,
-		Routes: append([]Route{
-			{Path: "/", Methods: []string{http.MethodGet}, Handler: Page(page)},
-			{Path: "/" + function + "/", Methods: []string{http.MethodGet}, Handler: Page(page)},
-			{Path: apiPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: api},
-		}, extra...),
 	})
 }

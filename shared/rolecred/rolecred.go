@@ -1,6 +1,6 @@
 // Package rolecred supplies the credentials of the RAM role attached to the function: those FC
-// passes with each invocation (carried in the request context by the edge), else the default
-// credential chain of credentials-go (environment, profile, ECS metadata, credentials URI), which
+// passes with each invocation (the edge puts them in the request context; Source.Invocation reads
+// them there), else the default credential chain of credentials-go (environment, profile, ECS metadata, credentials URI), which
 // FC also feeds through ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN. No long-term key is
 // ever configured in this project.
 package rolecred
@@ -16,21 +16,10 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 )
 
-type invocationKey struct{}
-
-// WithInvocation returns ctx carrying the credentials FC passed with the current invocation.
-func WithInvocation(ctx context.Context, c ossauth.Credentials) context.Context {
-	return context.WithValue(ctx, invocationKey{}, c)
-}
-
-// FromInvocation returns the invocation's credentials, if ctx carries complete ones.
-func FromInvocation(ctx context.Context) (ossauth.Credentials, bool) {
-	c, ok := ctx.Value(invocationKey{}).(ossauth.Credentials)
-	return c, ok && c.Valid()
-}
-
-// Source returns the function role's credentials. The zero value is ready to use.
+// Source returns the function role's credentials. The zero value uses the default chain only.
 type Source struct {
+	// Invocation returns the credentials FC passed with the current invocation, if any (fcweb.Credentials).
+	Invocation func(ctx context.Context) (ossauth.Credentials, bool)
 	// NewChain builds the fallback provider; nil means credentials.NewCredential(nil), the default chain.
 	NewChain func() (credentials.Credential, error)
 
@@ -43,8 +32,10 @@ var ErrNoCredentials = errors.New("rolecred: no credentials: attach a role to th
 
 // Credentials returns the invocation's credentials when present, else the default chain's.
 func (s *Source) Credentials(ctx context.Context) (ossauth.Credentials, error) {
-	if c, ok := FromInvocation(ctx); ok {
-		return c, nil
+	if s.Invocation != nil {
+		if c, ok := s.Invocation(ctx); ok && c.Valid() {
+			return c, nil
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -20,14 +20,16 @@ func TestInvocationCredentialsWin(t *testing.T) {
 	chainEnv(t)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-id")
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")
-	var s Source
-	inv := ossauth.Credentials{AccessKeyID: "STS.inv", AccessKeySecret: "inv-secret", SecurityToken: "inv-token"}
-	got, err := s.Credentials(WithInvocation(context.Background(), inv))
+	var inv ossauth.Credentials
+	s := Source{Invocation: func(context.Context) (ossauth.Credentials, bool) { return inv, true }}
+	inv = ossauth.Credentials{AccessKeyID: "STS.inv", AccessKeySecret: "inv-secret", SecurityToken: "inv-token"}
+	got, err := s.Credentials(context.Background())
 	if err != nil || got != inv {
 		t.Fatalf("got %v, %v; want the invocation's", got, err)
 	}
 	// Incomplete invocation credentials fall back to the chain.
-	got, err = s.Credentials(WithInvocation(context.Background(), ossauth.Credentials{AccessKeyID: "x"}))
+	inv = ossauth.Credentials{AccessKeyID: "x"}
+	got, err = s.Credentials(context.Background())
 	if err != nil || got.AccessKeyID != "env-id" || got.AccessKeySecret != "env-secret" {
 		t.Fatalf("fallback got %v, %v", got, err)
 	}

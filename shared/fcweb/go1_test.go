@@ -13,8 +13,6 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
-
-	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -35,7 +33,7 @@ func TestAdapterRequestAndResponse(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = r
 		seenBody, _ = io.ReadAll(r.Body)
-		creds, _ := rolecred.FromInvocation(r.Context())
+		creds, _ := Credentials(r.Context())
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("X-Request-Id", RequestID(r.Context())+"/"+creds.AccessKeyID)
 		w.WriteHeader(201)
