@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
 
@@ -22,7 +23,7 @@ func TestPostPolicyBindsCallback(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
-	var got postResponse
+	var got api.PostPolicy
 	r.JSON(t, &got)
 	cb := got.Fields["callback"]
 	raw, err := base64.StdEncoding.DecodeString(cb)
@@ -42,7 +43,7 @@ func TestPostPolicyBindsCallback(t *testing.T) {
 	}
 
 	r = invoke(t, newTestHandler(t, nil), "get_json")
-	got = postResponse{}
+	got = api.PostPolicy{}
 	r.JSON(t, &got)
 	if _, ok := got.Fields["callback"]; ok {
 		t.Error("a callback without OSS_CALLBACK_URL")

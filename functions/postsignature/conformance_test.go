@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss/localosstest"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -31,7 +32,7 @@ func TestConformance(t *testing.T) {
 			if r.Status != 200 {
 				t.Fatalf("status %d: %s", r.Status, r.Body)
 			}
-			var got postResponse
+			var got api.PostPolicy
 			r.JSON(t, &got)
 			// A named file (or type) gets its type bound; otherwise any type may be sent.
 			c.Stack(t).CheckPOST(t, localosstest.POST{Action: got.Host, Fields: got.Fields, Key: got.Key, Dir: got.Dir, Expire: got.Expire, MaxSize: got.MaxSize},

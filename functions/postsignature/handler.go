@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
@@ -13,28 +14,6 @@ import (
 
 // APIPath is the route of the signature endpoint (the name Alibaba's published client calls).
 const APIPath = "/get_post_signature_for_oss_upload"
-
-// postResponse keeps the fields of Alibaba's published V4 form example (policy,
-// x_oss_signature_version, x_oss_credential, x_oss_date, signature, security_token, host, dir)
-// and adds the server-chosen key, the expiry, and every form field to send, by name.
-type postResponse struct {
-	Policy           string            `json:"policy"`
-	SignatureVersion string            `json:"x_oss_signature_version"`
-	Credential       string            `json:"x_oss_credential"`
-	Date             string            `json:"x_oss_date"`
-	Signature        string            `json:"signature"`
-	SecurityToken    string            `json:"security_token"`
-	Host             string            `json:"host"`
-	Dir              string            `json:"dir"`
-	Key              string            `json:"key,omitempty"`
-	Expire           int64             `json:"expire"`
-	Expiration       string            `json:"expiration"`
-	MaxSize          int64             `json:"max_size"`
-	Fields           map[string]string `json:"fields"`
-	// Callback is the callback form field (with OSS_CALLBACK_URL), under the name Alibaba's
-	// callback form example reads.
-	Callback string `json:"callback,omitempty"`
-}
 
 type server struct {
 	cfg    config.Config
@@ -63,7 +42,7 @@ func (s *server) policy(r *http.Request) (any, error) {
 		return nil, err
 	}
 	fields := signed.Fields()
-	return &postResponse{
+	return &api.PostPolicy{
 		Policy:           signed.Policy,
 		SignatureVersion: signed.SignatureVersion,
 		Credential:       signed.Credential,

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -89,7 +90,7 @@ func TestPostPolicyServerChosenKey(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
-	var got postResponse
+	var got api.PostPolicy
 	r.JSON(t, &got)
 	if !regexp.MustCompile(`^uploads/2026/11/23/[0-9a-f]{32}\.png$`).MatchString(got.Key) {
 		t.Errorf("key %q", got.Key)
@@ -142,7 +143,7 @@ func TestPostPolicyServerChosenKey(t *testing.T) {
 func TestPostPolicyUnknownTypeIsAttachment(t *testing.T) {
 	t.Parallel()
 	r := invoke(t, newTestHandler(t, nil), "get_no_params")
-	var got postResponse
+	var got api.PostPolicy
 	r.JSON(t, &got)
 	_, conds := conditions(t, got.Policy)
 	if r.Status != 200 || !has(conds, []any{"eq", "$content-disposition", "attachment"}) || got.Fields["Content-Disposition"] != "attachment" {
@@ -156,7 +157,7 @@ func TestPostPolicyUnknownTypeIsAttachment(t *testing.T) {
 func TestPostPolicyPublishedClient(t *testing.T) {
 	t.Parallel()
 	r := invoke(t, newTestHandler(t, map[string]string{"OSS_ALLOW_ACTIVE_CONTENT": "true", "OSS_FORBID_OVERWRITE": "false"}), "get_no_params")
-	var got postResponse
+	var got api.PostPolicy
 	r.JSON(t, &got)
 	if r.Status != 200 || got.Key != "" || got.Fields["key"] != "" {
 		t.Fatalf("%d %s", r.Status, r.Body)
@@ -176,7 +177,7 @@ func TestPostPolicyLimitsTypesAndSize(t *testing.T) {
 	t.Parallel()
 	h := newTestHandler(t, map[string]string{"OSS_ALLOWED_CONTENT_TYPES": "image/png,application/pdf"})
 	r := invoke(t, h, "get_no_params")
-	var got postResponse
+	var got api.PostPolicy
 	r.JSON(t, &got)
 	_, conds := conditions(t, got.Policy)
 	if !has(conds, []any{"in", "$content-type", []string{"image/png", "application/pdf"}}) ||
@@ -219,7 +220,7 @@ func TestPostPolicyPerUserPrefix(t *testing.T) {
 	// The fixture also sends X-User-Id: alice@example.com, which must change nothing.
 	ev := fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json"))
 	r := fcwebtest.Invoke(t, h, fcwebtest.WithHeader(ev, "Authorization", mint("bob@example.com")), testCreds)
-	var got postResponse
+	var got api.PostPolicy
 	r.JSON(t, &got)
 	if r.Status != 200 || got.Dir != "uploads/bob@example.com/" || !regexp.MustCompile(`^uploads/bob@example\.com/2026/11/23/[0-9a-f]{32}\.png$`).MatchString(got.Key) {
 		t.Fatalf("%d dir %q key %q", r.Status, got.Dir, got.Key)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
 
@@ -23,7 +24,7 @@ func TestPresignSignsCallback(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
-	var got presignResponse
+	var got api.PresignedPut
 	r.JSON(t, &got)
 	u, err := url.Parse(got.URL)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
@@ -84,16 +85,6 @@ func readJSON(r *http.Request, v any) error {
 
 // --- GET /s3/params: a single upload as a V4 POST policy ---
 
-// paramsResponse is Companion's answer to /s3/params: a form upload. Uppy 6 always posts the
-// fields as a form (S3Client.postObject); Uppy 5 does when method is POST.
-type paramsResponse struct {
-	Method  string            `json:"method"`
-	URL     string            `json:"url"`
-	Fields  map[string]string `json:"fields"`
-	Headers map[string]string `json:"headers"`
-	Expires int64             `json:"expires"` // seconds, as Companion
-}
-
 func (s *server) params(r *http.Request) (any, error) {
 	// The same grant as postsignature's policies (type, size, disposition of active content,
 	// overwrite, status): what is signed is what OSS can store.
@@ -105,7 +96,7 @@ func (s *server) params(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &paramsResponse{
+	return &api.Params{
 		Method: http.MethodPost, URL: s.cfg.Endpoint.BucketURL(s.cfg.Bucket), Fields: signed.Fields(),
 		Headers: map[string]string{}, Expires: int64(s.cfg.Rules.Expires / time.Second),
 	}, nil
@@ -133,17 +124,6 @@ type createRequest struct {
 	Metadata json.RawMessage `json:"metadata"`
 	// Size is the file's size for clients other than Uppy (the presigned demo page).
 	Size json.RawMessage `json:"size"`
-}
-
-type createResponse struct {
-	Key      string `json:"key"`
-	UploadID string `json:"uploadId"`
-	Bucket   string `json:"bucket"`
-	// Size is the file's size, bound to the upload by its key; Parts is how many parts it takes.
-	Size     int64 `json:"size"`
-	Parts    int   `json:"parts"`
-	PartSize int64 `json:"partSize"`
-	MaxParts int   `json:"maxParts"`
 }
 
 // errSizeRequired is the answer to an initiation that names no size: every part URL is signed for
@@ -240,7 +220,7 @@ func (s *server) initiate(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, ossFailure("initiating the upload", err)
 	}
-	return &createResponse{Key: g.Key, UploadID: uploadID, Bucket: s.cfg.Bucket, Size: g.Size, Parts: partCount(g.Size), PartSize: PartSize, MaxParts: s.maxParts()}, nil
+	return &api.Multipart{Key: g.Key, UploadID: uploadID, Bucket: s.cfg.Bucket, Size: g.Size, Parts: partCount(g.Size), PartSize: PartSize, MaxParts: s.maxParts()}, nil
 }
 
 // createIntent reads the JSON body of an initiation, which must name the file's size.
@@ -302,15 +282,6 @@ func (s *server) sizedTarget(r *http.Request) (target, error) {
 
 // --- GET /s3/multipart/{uploadId}/{partNumber}: a presigned UploadPart URL ---
 
-type signPartResponse struct {
-	URL     string            `json:"url"`
-	Method  string            `json:"method"`
-	Headers map[string]string `json:"headers"`
-	Expires int64             `json:"expires"` // seconds, as Companion
-	// ContentLength is the exact size the URL is signed for: the part's length.
-	ContentLength int64 `json:"contentLength"`
-}
-
 // partURL signs the UploadPart of part n for exactly its length, computed from the size in the
 // key: Uppy asks without a size (@uppy/aws-s3 6.1.0 lib/s3-client/CompanionS3.js:69-74 sends only
 // ?key=; 5.1.0 lib/index.js:260-270 likewise), so the length comes from the upload itself.
@@ -342,7 +313,7 @@ func (s *server) partURL(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &signPartResponse{
+	return &api.PartURL{
 		URL:    signedURL,
 		Method: http.MethodPut, Headers: map[string]string{}, Expires: int64(s.cfg.Rules.Expires / time.Second),
 		ContentLength: length,
@@ -358,10 +329,10 @@ func (s *server) listParts(w http.ResponseWriter, r *http.Request) {
 		if creds, err = s.creds.Credentials(r.Context()); err != nil {
 			err = upload.Unavailable("upload credentials", err)
 		} else {
-			var parts []uploadedPart
+			var parts []api.Part
 			if parts, err = s.store.ListParts(r.Context(), creds, t.key, t.uploadID); err == nil {
 				if parts == nil {
-					parts = []uploadedPart{}
+					parts = []api.Part{}
 				}
 				fcweb.WriteJSON(w, http.StatusOK, parts)
 				return
@@ -397,15 +368,6 @@ type completeRequest struct {
 		PartNumber json.Number `json:"PartNumber"`
 		ETag       string      `json:"ETag"`
 	} `json:"parts"`
-}
-
-type completeResponse struct {
-	Location string `json:"location"`
-	Key      string `json:"key"`
-	Bucket   string `json:"bucket"`
-	Size     int64  `json:"size"`
-	// Callback is the callback function's answer, which OSS relays (with OSS_CALLBACK_URL).
-	Callback json.RawMessage `json:"callback,omitempty"`
 }
 
 func normalizeETag(e string) string { return strings.ToUpper(strings.Trim(strings.TrimSpace(e), `"`)) }
@@ -453,7 +415,7 @@ func (s *server) complete(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, ossFailure("completing the upload", err)
 	}
-	resp := &completeResponse{Location: s.objectURL(t.key), Key: t.key, Bucket: s.cfg.Bucket, Size: total}
+	resp := &api.Completed{Location: s.objectURL(t.key), Key: t.key, Bucket: s.cfg.Bucket, Size: total}
 	if len(answer) > 0 && json.Valid(answer) {
 		resp.Callback = answer
 	}
@@ -461,22 +423,22 @@ func (s *server) complete(r *http.Request) (any, error) {
 }
 
 // listedParts validates the client's part list: 1 to maxParts entries of a part number and an ETag.
-func (s *server) listedParts(req completeRequest) ([]uploadedPart, error) {
+func (s *server) listedParts(req completeRequest) ([]api.Part, error) {
 	if len(req.Parts) == 0 {
 		return nil, upload.Errorf(upload.CodeInvalidArgument, "parts must list the uploaded parts as [{PartNumber, ETag}]")
 	}
 	if len(req.Parts) > s.maxParts() {
 		return nil, upload.Errorf(upload.CodePayloadTooLarge, "%d parts listed; at most %d are allowed", len(req.Parts), s.maxParts())
 	}
-	out := make([]uploadedPart, len(req.Parts))
+	out := make([]api.Part, len(req.Parts))
 	for i, p := range req.Parts {
 		n, err := strconv.Atoi(p.PartNumber.String())
 		if err != nil || n < 1 || n > maxPartNumber || p.ETag == "" {
 			return nil, upload.Errorf(upload.CodeInvalidArgument, "parts[%d] must have a PartNumber from 1 to %d and an ETag", i, maxPartNumber)
 		}
-		out[i] = uploadedPart{PartNumber: n, ETag: p.ETag}
+		out[i] = api.Part{PartNumber: n, ETag: p.ETag}
 	}
-	slices.SortFunc(out, func(a, b uploadedPart) int { return a.PartNumber - b.PartNumber })
+	slices.SortFunc(out, func(a, b api.Part) int { return a.PartNumber - b.PartNumber })
 	for i := 1; i < len(out); i++ {
 		if out[i].PartNumber == out[i-1].PartNumber {
 			return nil, upload.Errorf(upload.CodeInvalidArgument, "part %d is listed twice", out[i].PartNumber)
@@ -489,7 +451,7 @@ func (s *server) listedParts(req completeRequest) ([]uploadedPart, error) {
 // size bytes: the same part numbers with the same ETags, each part exactly its length (partLength),
 // and all of them. It returns the total size, or the refusal and whether it is final (the upload
 // can never complete: abort it) or not (parts are missing, which the client may still upload).
-func checkParts(listed, held []uploadedPart, size int64) (total int64, refusal error, final bool) {
+func checkParts(listed, held []api.Part, size int64) (total int64, refusal error, final bool) {
 	if len(held) != len(listed) {
 		return 0, upload.Errorf(upload.CodeInvalidArgument, "%d parts listed but %d uploaded; the upload is aborted", len(listed), len(held)), true
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -26,7 +27,7 @@ import (
 // fakeStore records the multipart calls and answers with parts set by the test.
 type fakeStore struct {
 	mu          sync.Mutex
-	parts       []uploadedPart
+	parts       []api.Part
 	calls       []string
 	ct          string
 	forbid      bool
@@ -45,10 +46,10 @@ func (f *fakeStore) Initiate(_ context.Context, _ ossauth.Credentials, key strin
 	f.ct, f.forbid, f.disposition = init.ContentType, init.ForbidOverwrite, init.Disposition
 	return "0123456789ABCDEF0123456789ABCDEF", f.record("initiate " + key)
 }
-func (f *fakeStore) ListParts(context.Context, ossauth.Credentials, string, string) ([]uploadedPart, error) {
+func (f *fakeStore) ListParts(context.Context, ossauth.Credentials, string, string) ([]api.Part, error) {
 	return f.parts, f.record("list")
 }
-func (f *fakeStore) Complete(_ context.Context, _ ossauth.Credentials, _, _ string, parts []uploadedPart, fin completion) ([]byte, error) {
+func (f *fakeStore) Complete(_ context.Context, _ ossauth.Credentials, _, _ string, parts []api.Part, fin completion) ([]byte, error) {
 	return nil, f.record(fmt.Sprintf("complete %d forbid=%v callback=%v", len(parts), fin.ForbidOverwrite, fin.Callback != ""))
 }
 func (f *fakeStore) Abort(context.Context, ossauth.Credentials, string, string) error {
@@ -205,10 +206,10 @@ func TestCompanionSignPart(t *testing.T) {
 	}
 }
 
-func parts(sizes ...int64) []uploadedPart {
-	out := make([]uploadedPart, len(sizes))
+func parts(sizes ...int64) []api.Part {
+	out := make([]api.Part, len(sizes))
 	for i, s := range sizes {
-		out[i] = uploadedPart{PartNumber: i + 1, Size: s, ETag: fmt.Sprintf(`"%032X"`, i+1)}
+		out[i] = api.Part{PartNumber: i + 1, Size: s, ETag: fmt.Sprintf(`"%032X"`, i+1)}
 	}
 	return out
 }
@@ -235,10 +236,10 @@ func TestCheckParts(t *testing.T) {
 	}
 	badETag := parts(PartSize, PartSize, 1)
 	badETag[1].ETag = "x"
-	withoutSecond := []uploadedPart{ok[0], ok[2]}
+	withoutSecond := []api.Part{ok[0], ok[2]}
 	for _, c := range []struct {
 		name         string
-		listed, held []uploadedPart
+		listed, held []api.Part
 		size         int64
 		code         upload.Code
 		final        bool
@@ -263,7 +264,7 @@ func TestCheckParts(t *testing.T) {
 func TestCompanionComplete(t *testing.T) {
 	t.Parallel()
 	path := "/s3/multipart/0123456789ABCDEF0123456789ABCDEF/complete?key=" + url.QueryEscape(issuedKey)
-	body := func(ps []uploadedPart) string {
+	body := func(ps []api.Part) string {
 		b, _ := json.Marshal(map[string]any{"parts": ps})
 		return string(b)
 	}
@@ -272,7 +273,7 @@ func TestCompanionComplete(t *testing.T) {
 	store := &fakeStore{parts: held}
 	h := companionHandler(t, store, nil)
 	// Listed in any order (Uppy does not promise one): sorted before the comparison.
-	rev := []uploadedPart{held[2], held[0], held[1]}
+	rev := []api.Part{held[2], held[0], held[1]}
 	rec, out := call(t, h, "POST", path, body(rev), nil)
 	if rec.Code != 200 || out["key"] != issuedKey || out["location"] != "https://examplebucket.oss-cn-hangzhou.aliyuncs.com/"+issuedKey || out["size"] != float64(2*PartSize+7) {
 		t.Fatalf("%d %v", rec.Code, out)
@@ -331,7 +332,7 @@ func TestCompanionListAbortAndOSSErrors(t *testing.T) {
 	h := companionHandler(t, store, nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-	var listed []uploadedPart
+	var listed []api.Part
 	if err := json.Unmarshal(rec.Body.Bytes(), &listed); rec.Code != 200 || err != nil || len(listed) != 2 || listed[1].Size != 9 {
 		t.Fatalf("list: %d %s", rec.Code, rec.Body)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss/localosstest"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -34,7 +35,7 @@ func TestConformance(t *testing.T) {
 			if r.Status != 200 {
 				t.Fatalf("status %d: %s", r.Status, r.Body)
 			}
-			var got presignResponse
+			var got api.PresignedPut
 			r.JSON(t, &got)
 			want := c.Intent.Signed
 			if want == "" {

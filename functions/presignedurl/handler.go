@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
@@ -14,17 +15,6 @@ import (
 
 // APIPath is the route of the presign endpoint (the name Alibaba's published client calls).
 const APIPath = "/get_presigned_url_for_oss_upload"
-
-// presignResponse is the JSON answer (Accept: application/json). Without it the URL alone is
-// returned as text/plain, which is what Alibaba's published client reads.
-type presignResponse struct {
-	URL        string            `json:"url"`
-	Method     string            `json:"method"`
-	Headers    map[string]string `json:"headers"`
-	Key        string            `json:"key"`
-	Expire     int64             `json:"expire"`
-	Expiration string            `json:"expiration"`
-}
 
 type server struct {
 	cfg    config.Config
@@ -81,7 +71,7 @@ func (s *server) presign(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(resp.URL))
 }
 
-func (s *server) sign(r *http.Request) (*presignResponse, error) {
+func (s *server) sign(r *http.Request) (*api.PresignedPut, error) {
 	g, err := s.grants.Read(r, upload.Put, fcweb.ReadIntent)
 	if err != nil {
 		return nil, err
@@ -90,7 +80,7 @@ func (s *server) sign(r *http.Request) (*presignResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &presignResponse{
+	return &api.PresignedPut{
 		URL:        signedURL,
 		Method:     http.MethodPut,
 		Headers:    g.PutHeaders(),

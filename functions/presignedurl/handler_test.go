@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -67,7 +68,7 @@ func TestPresignJSON(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
-	var got presignResponse
+	var got api.PresignedPut
 	r.JSON(t, &got)
 	// Defaults: overwrite forbidden, size signed (a limit is set), no disposition for an inert type.
 	wantHeaders := map[string]string{"Content-Type": "image/png", "Content-Length": "52133", "x-oss-forbid-overwrite": "true"}
@@ -134,7 +135,7 @@ func TestPresignPostJSONBodyWithSize(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
-	var got presignResponse
+	var got api.PresignedPut
 	r.JSON(t, &got)
 	wantHeaders := map[string]string{"Content-Type": "application/pdf", "Content-Length": "1234", "x-oss-forbid-overwrite": "true"}
 	for k, v := range wantHeaders {
@@ -164,7 +165,7 @@ func TestPresignSizeRequired(t *testing.T) {
 	}
 	// Without a limit (OSS_MAX_SIZE_BYTES=0) the size may stay unsigned.
 	r = invoke(t, newTestHandler(t, map[string]string{"OSS_MAX_SIZE_BYTES": "0"}, staticCreds{c: testCreds}), "get_json_nosize")
-	var got presignResponse
+	var got api.PresignedPut
 	r.JSON(t, &got)
 	if r.Status != 200 || got.Headers["Content-Length"] != "" {
 		t.Fatalf("got %d %s", r.Status, r.Body)
@@ -234,7 +235,7 @@ func TestPresignPerUserPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := fcwebtest.Invoke(t, h, fcwebtest.WithHeader(ev, "Authorization", "Bearer "+tok), testCreds)
-		var got presignResponse
+		var got api.PresignedPut
 		r.JSON(t, &got)
 		if u, err := url.Parse(got.URL); r.Status == 200 && (err != nil || u.Path != "/"+got.Key) {
 			t.Errorf("URL %q does not sign key %q", got.URL, got.Key)
@@ -264,7 +265,7 @@ func TestPresignPerUserPrefix(t *testing.T) {
 	fcwebtest.CheckEdge(t, h, fcwebtest.Edge{APIPath: APIPath, AllowedOrigin: "https://app.example.com", Creds: testCreds})
 	// With per-user mode off, the header is ignored.
 	r := invoke(t, newTestHandler(t, nil, staticCreds{c: testCreds}), "get_as_user")
-	var got presignResponse
+	var got api.PresignedPut
 	r.JSON(t, &got)
 	if !keyRE.MatchString(got.Key) {
 		t.Errorf("header honoured while per-user mode is off: %q", got.Key)

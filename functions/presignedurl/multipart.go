@@ -10,6 +10,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
@@ -19,14 +20,6 @@ import (
 // (github.com/aliyun/aliyun-oss-go-sdk, the package the design names: it signs V4, takes a request
 // context per call and an *http.Client we share across invocations). Only UploadPart URLs, signed
 // by shared/ossauth, go to browsers.
-
-// uploadedPart is one part OSS holds for an upload.
-type uploadedPart struct {
-	PartNumber   int    `json:"PartNumber"`
-	Size         int64  `json:"Size"`
-	ETag         string `json:"ETag"`
-	LastModified string `json:"LastModified,omitempty"`
-}
 
 // initiation is what InitiateMultipartUpload sets for the object to be: the stored type (none:
 // OSS's default), Content-Disposition for active content, and whether it may replace an object.
@@ -46,9 +39,9 @@ type completion struct {
 // (or wrap it) for OSS's refusals.
 type multipartStore interface {
 	Initiate(ctx context.Context, creds ossauth.Credentials, key string, init initiation) (uploadID string, err error)
-	ListParts(ctx context.Context, creds ossauth.Credentials, key, uploadID string) ([]uploadedPart, error)
+	ListParts(ctx context.Context, creds ossauth.Credentials, key, uploadID string) ([]api.Part, error)
 	// Complete returns the callback's answer that OSS relays, if any.
-	Complete(ctx context.Context, creds ossauth.Credentials, key, uploadID string, parts []uploadedPart, fin completion) ([]byte, error)
+	Complete(ctx context.Context, creds ossauth.Credentials, key, uploadID string, parts []api.Part, fin completion) ([]byte, error)
 	Abort(ctx context.Context, creds ossauth.Credentials, key, uploadID string) error
 }
 
@@ -108,12 +101,12 @@ func (s *sdkStore) Initiate(ctx context.Context, creds ossauth.Credentials, key 
 }
 
 // ListParts pages through ListParts (1,000 parts a page) and returns every part in order.
-func (s *sdkStore) ListParts(ctx context.Context, creds ossauth.Credentials, key, uploadID string) ([]uploadedPart, error) {
+func (s *sdkStore) ListParts(ctx context.Context, creds ossauth.Credentials, key, uploadID string) ([]api.Part, error) {
 	b, err := s.bucket(creds)
 	if err != nil {
 		return nil, err
 	}
-	var out []uploadedPart
+	var out []api.Part
 	marker := 0
 	for page := 0; page <= maxPartNumber/1000; page++ {
 		res, err := b.ListUploadedParts(imur(s.Bucket, key, uploadID), oss.WithContext(ctx), oss.MaxParts(1000), oss.PartNumberMarker(marker))
@@ -125,7 +118,7 @@ func (s *sdkStore) ListParts(ctx context.Context, creds ossauth.Credentials, key
 			if !p.LastModified.IsZero() {
 				lm = p.LastModified.UTC().Format(time.RFC3339)
 			}
-			out = append(out, uploadedPart{PartNumber: p.PartNumber, Size: int64(p.Size), ETag: p.ETag, LastModified: lm})
+			out = append(out, api.Part{PartNumber: p.PartNumber, Size: int64(p.Size), ETag: p.ETag, LastModified: lm})
 		}
 		if !res.IsTruncated {
 			return out, nil
@@ -139,7 +132,7 @@ func (s *sdkStore) ListParts(ctx context.Context, creds ossauth.Credentials, key
 	return nil, errors.New("presignedurl: ListParts did not end within 10,000 parts")
 }
 
-func (s *sdkStore) Complete(ctx context.Context, creds ossauth.Credentials, key, uploadID string, parts []uploadedPart, fin completion) ([]byte, error) {
+func (s *sdkStore) Complete(ctx context.Context, creds ossauth.Credentials, key, uploadID string, parts []api.Part, fin completion) ([]byte, error) {
 	b, err := s.bucket(creds)
 	if err != nil {
 		return nil, err

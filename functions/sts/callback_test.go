@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
 
@@ -15,7 +16,7 @@ func TestTokenCarriesCallbackOption(t *testing.T) {
 	s := newStack(t, functionRole, env)
 	ev := fcwebtest.SignedIn(t, idp, fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")), "alice@example.com")
 	r := fcwebtest.Invoke(t, s.h, ev, functionRole)
-	var got tokenResponse
+	var got api.Token
 	r.JSON(t, &got)
 	if r.Status != 200 || got.Callback == nil {
 		t.Fatalf("%d %s", r.Status, r.Body)
@@ -26,7 +27,7 @@ func TestTokenCarriesCallbackOption(t *testing.T) {
 	}
 	s = newStack(t, functionRole, nil)
 	r = s.invoke(t, "get_token")
-	got = tokenResponse{}
+	got = api.Token{}
 	r.JSON(t, &got)
 	if got.Callback != nil {
 		t.Errorf("a callback option without OSS_CALLBACK_URL: %+v", got.Callback)

@@ -7,6 +7,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss/localosstest"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )
@@ -52,7 +53,7 @@ func TestConformance(t *testing.T) {
 			if r.Status != 200 {
 				t.Fatalf("status %d: %s", r.Status, r.Body)
 			}
-			var got tokenResponse
+			var got api.Token
 			r.JSON(t, &got)
 			// The SDK signs with the real time, so the local OSS's clock is the real time here.
 			var cnames []string

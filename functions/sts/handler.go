@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -16,25 +17,6 @@ import (
 
 // APIPath is the route of the credentials endpoint (the name Alibaba's published client calls).
 const APIPath = "/get_sts_token_for_oss_upload"
-
-// tokenResponse keeps the field names of Alibaba's published browser code (AccessKeyId,
-// AccessKeySecret, SecurityToken, Expiration) and adds where the token may upload.
-type tokenResponse struct {
-	AccessKeyID     string `json:"AccessKeyId"`
-	AccessKeySecret string `json:"AccessKeySecret"`
-	SecurityToken   string `json:"SecurityToken"`
-	Expiration      string `json:"Expiration"`
-	Bucket          string `json:"Bucket"`
-	Region          string `json:"Region"`
-	Endpoint        string `json:"Endpoint"`
-	Cname           bool   `json:"Cname"`
-	PathStyle       bool   `json:"PathStyle"`
-	Dir             string `json:"Dir"`
-	// Callback, with OSS_CALLBACK_URL set, is ali-oss's callback option for put and
-	// multipartUpload (add customValue.filename). The client may leave it out: with STS the
-	// notification is best effort.
-	Callback *osscallback.ClientOption `json:"Callback,omitempty"`
-}
 
 type server struct {
 	cfg   config.Config
@@ -90,11 +72,11 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ep := s.cfg.Endpoint
-	var cb *osscallback.ClientOption
+	var cb *api.Callback
 	if s.cfg.Rules.CallbackURL != "" {
 		cb = osscallback.AliOSSOption(s.cfg.Rules.CallbackURL, user)
 	}
-	fcweb.WriteJSON(w, http.StatusOK, tokenResponse{
+	fcweb.WriteJSON(w, http.StatusOK, api.Token{
 		Callback:        cb,
 		AccessKeyID:     tok.Credentials.AccessKeyID,
 		AccessKeySecret: tok.Credentials.AccessKeySecret,

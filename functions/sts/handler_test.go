@@ -13,6 +13,7 @@ import (
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -113,7 +114,7 @@ func TestTokenScopedBySessionPolicy(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
-	var got tokenResponse
+	var got api.Token
 	r.JSON(t, &got)
 	if !strings.HasPrefix(got.AccessKeyID, "STS.") || got.AccessKeySecret == "" || got.SecurityToken == "" ||
 		got.Bucket != "examplebucket" || got.Region != "cn-hangzhou" || got.Dir != "user-uploads/" ||
@@ -163,7 +164,7 @@ func TestOneAssumeRoleForConcurrentRequests(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := s.invoke(t, "post_token")
-			var got tokenResponse
+			var got api.Token
 			r.JSON(t, &got)
 			ids <- got.AccessKeyID
 		}()
@@ -258,14 +259,14 @@ func TestTokenPerUser(t *testing.T) {
 	idp, env := fcwebtest.Issuer(t, authNow)
 	s := newStack(t, functionRole, env)
 	ev := fcwebtest.Fixture(t, filepath.Join("testdata", "get_as_user.json")) // also sends X-User-Id: alice@example.com
-	token := func(user string) (tokenResponse, fakests.Request) {
+	token := func(user string) (api.Token, fakests.Request) {
 		t.Helper()
 		tok, err := idp.Mint(user)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := fcwebtest.Invoke(t, s.h, fcwebtest.WithHeader(ev, "Authorization", "Bearer "+tok), functionRole)
-		var got tokenResponse
+		var got api.Token
 		r.JSON(t, &got)
 		if r.Status != 200 {
 			t.Fatalf("%s: %d %s", user, r.Status, r.Body)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 )
 
@@ -61,14 +62,14 @@ func checkAnswer(t *testing.T, resp *http.Response, key string, size int64, w, h
 	if resp.StatusCode != 200 {
 		t.Fatalf("upload: %d %s", resp.StatusCode, body)
 	}
-	var a osscallback.Answer
+	var a api.Uploaded
 	if err := json.Unmarshal(body, &a); err != nil {
 		t.Fatalf("the client did not get the callback's answer: %s", body)
 	}
 	checkAnswerValue(t, a, key, size, w, h)
 }
 
-func checkAnswerValue(t *testing.T, a osscallback.Answer, key string, size int64, w, h int) {
+func checkAnswerValue(t *testing.T, a api.Uploaded, key string, size int64, w, h int) {
 	t.Helper()
 	if a.Key != key || a.Size != size || a.ContentType != "image/png" || a.Image == nil || a.Image.Width != w || a.Image.Height != h {
 		t.Errorf("callback answer %+v", a)
@@ -128,16 +129,11 @@ func TestCallbackPostObject(t *testing.T) {
 	})
 }
 
-type stsWithCallback struct {
-	stsToken
-	Callback *osscallback.ClientOption
-}
-
 // TestCallbackSTS sends the callback option the way ali-oss does (lib/common/callback.js: the
 // option as x-oss-callback, customValue as x-oss-callback-var with "x:" names), simple and
 // multipart; the browser test runs ali-oss itself.
 func TestCallbackSTS(t *testing.T) {
-	var tok stsWithCallback
+	var tok api.Token
 	getJSON(t, "/get_sts_token_for_oss_upload", &tok)
 	if tok.Callback == nil {
 		t.Fatal("the sts answer has no callback option")
@@ -149,7 +145,7 @@ func TestCallbackSTS(t *testing.T) {
 		vars["x:"+k] = v
 	}
 	cb, cv := oss.Ptr(base64.StdEncoding.EncodeToString(param)), oss.Ptr(osscallback.EncodeVars(vars))
-	client := ossClient(tok.stsToken)
+	client := ossClient(tok)
 	ctx := context.Background()
 
 	t.Run("simple put", func(t *testing.T) {
@@ -161,7 +157,7 @@ func TestCallbackSTS(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(res.CallbackResult)
-		var a osscallback.Answer
+		var a api.Uploaded
 		json.Unmarshal(b, &a)
 		checkAnswerValue(t, a, key, int64(len(data)), 5, 6)
 	})
@@ -188,7 +184,7 @@ func TestCallbackSTS(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(res.CallbackResult)
-		var a osscallback.Answer
+		var a api.Uploaded
 		json.Unmarshal(b, &a)
 		checkAnswerValue(t, a, key, int64(len(data)), 11, 12)
 		stored(t, key, data)
@@ -240,11 +236,11 @@ func TestCallbackForgedBodyRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bob stsWithCallback
+	var bob api.Token
 	if resp := call(t, "GET", s.OriginURL, "/get_sts_token_for_oss_upload", map[string]string{"Authorization": "Bearer " + tok}, &bob); resp.StatusCode != 200 || bob.Callback == nil {
 		t.Fatalf("bob's token: %d %+v", resp.StatusCode, bob)
 	}
-	client := ossClient(bob.stsToken)
+	client := ossClient(bob)
 	ctx := context.Background()
 	put := func(key string, body string) (*oss.PutObjectResult, error) {
 		param, _ := json.Marshal(osscallback.Parameter{CallbackURL: bob.Callback.URL, CallbackBody: body, CallbackBodyType: osscallback.BodyType})

@@ -21,6 +21,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
 // The end-to-end tests drive the real handler binaries (built as deployed) through the FC
@@ -175,11 +176,7 @@ func notStored(t *testing.T, key string) {
 	}
 }
 
-type presigned struct {
-	URL     string            `json:"url"`
-	Headers map[string]string `json:"headers"`
-	Key     string            `json:"key"`
-}
+type presigned = api.PresignedPut
 
 func put(t *testing.T, p presigned, body []byte, headers map[string]string) *http.Response {
 	t.Helper()
@@ -262,19 +259,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 }
 
-type postSignature struct {
-	Host   string            `json:"host"`
-	Dir    string            `json:"dir"`
-	Key    string            `json:"key"`
-	Fields map[string]string `json:"fields"`
-	// The published field names, as Alibaba's form code reads them.
-	Policy        string `json:"policy"`
-	Signature     string `json:"signature"`
-	Credential    string `json:"x_oss_credential"`
-	Date          string `json:"x_oss_date"`
-	SecurityToken string `json:"security_token"`
-	Callback      string `json:"callback"`
-}
+type postSignature = api.PostPolicy
 
 // postForm sends a multipart form with fields in order and the file last.
 func postForm(t *testing.T, host string, fields [][2]string, filename string, data []byte) *http.Response {
@@ -397,14 +382,7 @@ func TestPostObject(t *testing.T) {
 	})
 }
 
-type stsToken struct {
-	AccessKeyID     string `json:"AccessKeyId"`
-	AccessKeySecret string `json:"AccessKeySecret"`
-	SecurityToken   string `json:"SecurityToken"`
-	Expiration      string `json:"Expiration"`
-	Bucket, Region  string
-	Endpoint, Dir   string
-}
+type stsToken = api.Token
 
 func ossClient(tok stsToken) *oss.Client {
 	cfg := oss.LoadDefaultConfig().

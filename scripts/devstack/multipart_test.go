@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
 
@@ -108,14 +108,8 @@ func (c companion) must(method, path string, body, out any) {
 	}
 }
 
-type mpUpload struct {
-	Key      string `json:"key"`
-	UploadID string `json:"uploadId"`
-	Size     int64  `json:"size"`
-	Parts    int    `json:"parts"`
-	PartSize int64  `json:"partSize"`
-	MaxParts int    `json:"maxParts"`
-}
+// mpUpload is a started upload, with the paths of its routes.
+type mpUpload api.Multipart
 
 type mpPart struct {
 	PartNumber int
@@ -143,10 +137,7 @@ func (c companion) create(filename, typ string, size int64) mpUpload {
 // signPart asks for the URL of part n as Uppy does: no size, the function pins the part's length.
 func (c companion) signPart(u mpUpload, n int) (url string, length int64) {
 	c.t.Helper()
-	var signed struct {
-		URL           string `json:"url"`
-		ContentLength int64  `json:"contentLength"`
-	}
+	var signed api.PartURL
 	c.must(http.MethodGet, u.path(fmt.Sprintf("/%d", n)), nil, &signed)
 	return signed.URL, signed.ContentLength
 }
@@ -212,10 +203,7 @@ func (c companion) uploadParts(u mpUpload, data []byte, parallel int) []mpPart {
 
 func (c companion) complete(u mpUpload, parts []mpPart) (int, string) {
 	c.t.Helper()
-	var done struct {
-		Location string `json:"location"`
-		Key      string `json:"key"`
-	}
+	var done api.Completed
 	status, code := c.call(http.MethodPost, u.path("/complete"), map[string]any{"parts": parts}, &done)
 	if status == 200 && (done.Key != u.Key || !strings.HasSuffix(done.Location, "/"+u.Key)) {
 		c.t.Fatalf("complete answered %+v for key %s", done, u.Key)
@@ -497,11 +485,7 @@ func TestMultipartRefusals(t *testing.T) {
 func TestCompanionParams(t *testing.T) {
 	s := multipartStack(t)
 	c := companion{t: t, base: s.OriginURL, user: "alice", stack: s}
-	var p struct {
-		Method string            `json:"method"`
-		URL    string            `json:"url"`
-		Fields map[string]string `json:"fields"`
-	}
+	var p api.Params
 	c.must(http.MethodGet, "/s3/params?filename=pic.png&type=image/png&metadata%5Bname%5D=pic.png", nil, &p)
 	if p.Method != "POST" || !strings.HasPrefix(p.Fields["key"], "uploads/alice/") {
 		t.Fatalf("params %+v", p)
@@ -551,8 +535,8 @@ func TestCallbackMultipart(t *testing.T) {
 	u := c.create("cb.png", "image/png", int64(len(data)))
 	parts := c.uploadParts(u, data, 1)
 	var done struct {
-		Key      string             `json:"key"`
-		Callback osscallback.Answer `json:"callback"`
+		Key      string       `json:"key"`
+		Callback api.Uploaded `json:"callback"`
 	}
 	c.must(http.MethodPost, u.path("/complete"), map[string]any{"parts": parts}, &done)
 	if done.Key != u.Key {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
 // bins are the handler binaries built once with -race for every stack of this package.
@@ -168,14 +169,7 @@ func do(c *http.Client, req *http.Request) (answer, error) {
 	return answer{Status: resp.StatusCode, Header: resp.Header, Body: body}, err
 }
 
-// errorBody is the functions' JSON error.
-type errorBody struct {
-	Error struct {
-		Code      string `json:"code"`
-		Message   string `json:"message"`
-		RequestID string `json:"requestId"`
-	} `json:"error"`
-}
+type errorBody = api.Error
 
 func errorCode(a answer) string {
 	var e errorBody
@@ -186,35 +180,11 @@ func errorCode(a answer) string {
 }
 
 // The answers of the three functions (the fields the tests look at).
-type stsToken struct {
-	AccessKeyID     string `json:"AccessKeyId"`
-	AccessKeySecret string `json:"AccessKeySecret"`
-	SecurityToken   string `json:"SecurityToken"`
-	Expiration      string `json:"Expiration"`
-	Bucket          string `json:"Bucket"`
-	Region          string `json:"Region"`
-	Endpoint        string `json:"Endpoint"`
-	PathStyle       bool   `json:"PathStyle"`
-	Dir             string `json:"Dir"`
-}
+type stsToken = api.Token
 
-type postSignature struct {
-	Policy        string            `json:"policy"`
-	Signature     string            `json:"signature"`
-	Credential    string            `json:"x_oss_credential"`
-	SecurityToken string            `json:"security_token"`
-	Host          string            `json:"host"`
-	Dir           string            `json:"dir"`
-	Key           string            `json:"key"`
-	Fields        map[string]string `json:"fields"`
-}
+type postSignature = api.PostPolicy
 
-type presigned struct {
-	URL     string            `json:"url"`
-	Method  string            `json:"method"`
-	Headers map[string]string `json:"headers"`
-	Key     string            `json:"key"`
-}
+type presigned = api.PresignedPut
 
 // putPresigned uploads data with a presigned URL and its headers.
 func putPresigned(c *http.Client, p presigned, data []byte) (answer, error) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
@@ -29,15 +30,6 @@ func Status(c upload.Code) int {
 	return http.StatusInternalServerError
 }
 
-// ErrorBody is the JSON body of every error response.
-type ErrorBody struct {
-	Error struct {
-		Code      upload.Code `json:"code"`
-		Message   string      `json:"message"`
-		RequestID string      `json:"requestId,omitempty"`
-	} `json:"error"`
-}
-
 // WriteError answers err as JSON. An error that is not an *upload.Error is logged with its
 // details and shown as "internal error".
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
@@ -45,8 +37,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Code == upload.CodeInternal || e.Err != nil {
 		Logger(r.Context()).Error("request failed", "code", e.Code, "error", e.Error())
 	}
-	var body ErrorBody
-	body.Error.Code, body.Error.Message, body.Error.RequestID = e.Code, e.Message, RequestID(r.Context())
+	var body api.Error
+	body.Error.Code, body.Error.Message, body.Error.RequestID = string(e.Code), e.Message, RequestID(r.Context())
 	if e.Code == upload.CodeUnauthenticated {
 		// RFC 6750 section 3: a bearer challenge, with invalid_token when a token was sent.
 		challenge := `Bearer realm="fc-oss-upload"`

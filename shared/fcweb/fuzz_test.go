@@ -22,6 +22,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
 )
@@ -195,17 +196,17 @@ func checkInvoke(t *testing.T, ev events.HTTPTriggerEvent) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var eb ErrorBody
+	var eb api.Error
 	if err := dec.Decode(&eb); err != nil {
 		t.Fatalf("error %d body is not the error JSON (%v): %s", resp.StatusCode, err, body)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		t.Fatalf("error body has trailing data: %s", body)
 	}
-	if !knownCodes[eb.Error.Code] || Status(eb.Error.Code) != resp.StatusCode || eb.Error.Message == "" {
+	if !knownCodes[upload.Code(eb.Error.Code)] || Status(upload.Code(eb.Error.Code)) != resp.StatusCode || eb.Error.Message == "" {
 		t.Fatalf("error %d with code %q: %s", resp.StatusCode, eb.Error.Code, body)
 	}
-	if eb.Error.Code == upload.CodeUnauthenticated && !strings.HasPrefix(resp.Headers["Www-Authenticate"], "Bearer ") {
+	if upload.Code(eb.Error.Code) == upload.CodeUnauthenticated && !strings.HasPrefix(resp.Headers["Www-Authenticate"], "Bearer ") {
 		t.Fatalf("401 without a Bearer challenge: %v", resp.Headers)
 	}
 }

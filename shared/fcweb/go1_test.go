@@ -13,6 +13,7 @@ import (
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -75,7 +76,7 @@ func TestAdapterNeverFails(t *testing.T) {
 		if err != nil || resp == nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		var body ErrorBody
+		var body api.Error
 		if resp.StatusCode != c.status || json.Unmarshal([]byte(resp.Body), &body) != nil || body.Error.Code == "" {
 			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Body)
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
 // BodyType is the callbackBodyType this bundle asks for. The form encoding is used instead of
@@ -53,19 +55,9 @@ func EncodeVars(vars map[string]string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// ClientOption is the callback option of ali-oss's put and multipartUpload ({url, body,
-// contentType, customValue}); ali-oss turns it into the x-oss-callback and x-oss-callback-var
-// headers and prefixes each customValue name with "x:".
-type ClientOption struct {
-	URL         string            `json:"url"`
-	Body        string            `json:"body"`
-	ContentType string            `json:"contentType"`
-	CustomValue map[string]string `json:"customValue"`
-}
-
 // AliOSSOption returns the ali-oss callback option for callbackURL and the user; the client adds
 // customValue.filename itself.
-func AliOSSOption(callbackURL, user string) *ClientOption {
-	return &ClientOption{URL: callbackURL, Body: Body, ContentType: BodyType,
+func AliOSSOption(callbackURL, user string) *api.Callback {
+	return &api.Callback{URL: callbackURL, Body: Body, ContentType: BodyType,
 		CustomValue: map[string]string{strings.TrimPrefix(VarUser, "x:"): user}}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
 // ErrBadBody is returned by ParseBody for a body that is not what Body produces.
@@ -20,21 +22,14 @@ var ErrOutOfScope = errors.New("osscallback: the upload is outside the configure
 
 // Upload is one finished upload, as the callback body describes it.
 type Upload struct {
-	Bucket      string `json:"bucket"`
-	Key         string `json:"key"`
-	Size        int64  `json:"size"`        // bytes
-	ETag        string `json:"etag"`        // without quotes
-	ContentType string `json:"contentType"` // the object's stored Content-Type
-	Image       *Image `json:"image"`       // nil unless OSS recognised an image
-	User        string `json:"user"`        // the user segment of the key ("" without per-user auth)
-	Filename    string `json:"filename"`    // the filename the client named (not trusted: for display)
-}
-
-// Image is what OSS reports of an image: pixels and its format name (e.g. "png", "jpg").
-type Image struct {
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Format string `json:"format"`
+	Bucket      string     `json:"bucket"`
+	Key         string     `json:"key"`
+	Size        int64      `json:"size"`        // bytes
+	ETag        string     `json:"etag"`        // without quotes
+	ContentType string     `json:"contentType"` // the object's stored Content-Type
+	Image       *api.Image `json:"image"`       // nil unless OSS recognised an image
+	User        string     `json:"user"`        // the user segment of the key ("" without per-user auth)
+	Filename    string     `json:"filename"`    // the filename the client named (not trusted: for display)
 }
 
 // maxFilename bounds the filename kept from the custom variable, in bytes.
@@ -97,7 +92,7 @@ func ParseBody(body []byte) (Upload, error) {
 		return u, err
 	}
 	if dims[0] > 0 && dims[1] > 0 {
-		u.Image = &Image{Width: dims[0], Height: dims[1], Format: format}
+		u.Image = &api.Image{Width: dims[0], Height: dims[1], Format: format}
 	}
 	return u, nil
 }
@@ -132,19 +127,9 @@ func (u *Upload) CheckScope(bucket, dir string, perUser bool) error {
 	return nil
 }
 
-// Answer is the JSON the callback function answers OSS with; OSS relays it to the uploading
-// client as the upload's response body.
-type Answer struct {
-	Key         string `json:"key"`
-	Size        int64  `json:"size"`
-	ETag        string `json:"etag"`
-	ContentType string `json:"contentType"`
-	Image       *Image `json:"image"`
-}
-
 // Answer returns what the client is told of its upload.
-func (u Upload) Answer() Answer {
-	return Answer{Key: u.Key, Size: u.Size, ETag: u.ETag, ContentType: u.ContentType, Image: u.Image}
+func (u Upload) Answer() api.Uploaded {
+	return api.Uploaded{Key: u.Key, Size: u.Size, ETag: u.ETag, ContentType: u.ContentType, Image: u.Image}
 }
 
 // EventType is the type of the webhook event of a verified upload.

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
 // form substitutes the Body template the way OSS does for the form body type (values URL-encoded).
@@ -27,7 +29,7 @@ func TestParseBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Upload{Bucket: "b1", Key: "uploads/alice/中 a+b.png", ETag: "D41D8CD98F00B204E9800998ECF8427E", Size: 1234, ContentType: "image/png",
-		Image: &Image{Width: 30, Height: 20, Format: "png"}, User: "alice", Filename: "中 a+b.png"}
+		Image: &api.Image{Width: 30, Height: 20, Format: "png"}, User: "alice", Filename: "中 a+b.png"}
 	if u.Image == nil || *u.Image != *want.Image {
 		t.Fatalf("image %+v", u.Image)
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
@@ -30,9 +30,9 @@ func CheckEdge(t *testing.T, h http.Handler, e Edge) {
 	run := func(r Request) Response { t.Helper(); return Invoke(t, h, Event(r), e.Creds) }
 	refusal := func(what string, r Response, status int, code upload.Code) {
 		t.Helper()
-		var body fcweb.ErrorBody
+		var body api.Error
 		r.JSON(t, &body)
-		if r.Status != status || body.Error.Code != code {
+		if r.Status != status || body.Error.Code != string(code) {
 			t.Errorf("%s: %d %s, want %d %s", what, r.Status, r.Body, status, code)
 		}
 		if body.Error.Message == "" || body.Error.RequestID == "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/userauth"
@@ -36,9 +37,9 @@ func (r Response) JSON(t testing.TB, v any) {
 
 // ErrorCode returns the code of a JSON error body, or "".
 func (r Response) ErrorCode(t testing.TB) string {
-	var b fcweb.ErrorBody
+	var b api.Error
 	r.JSON(t, &b)
-	return string(b.Error.Code)
+	return b.Error.Code
 }
 
 // Fixture reads an HTTP trigger event from a JSON file.
