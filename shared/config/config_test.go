@@ -27,10 +27,10 @@ func TestLoadDefaults(t *testing.T) {
 		if c.Region != "cn-hangzhou" || c.Rules.Dir != "uploads/" || c.Endpoint.BucketURL("examplebucket") != "https://examplebucket.oss-cn-hangzhou.aliyuncs.com" {
 			t.Errorf("%s: %+v", fn, c)
 		}
-		if fn == FunctionSTS && (c.STSDuration != time.Hour || c.DemoAliOSSURL != DefaultAliOSSURL) {
+		if fn == FunctionSTS && (c.STSDuration != time.Hour || c.DemoAliOSSURL != defaultAliOSSURL) {
 			t.Errorf("sts defaults: %+v", c)
 		}
-		if fn == FunctionCallback && strings.Join(c.CallbackTrustedKeyURLs, ",") != DefaultCallbackTrustedKeyURLs {
+		if fn == FunctionCallback && strings.Join(c.CallbackTrustedKeyURLs, ",") != defaultCallbackTrustedKeyURLs {
 			t.Errorf("callback defaults: %+v", c)
 		}
 		if fn != FunctionSTS && fn != FunctionCallback && (c.Rules.MaxSize != 104857600 || c.Rules.Expires != 10*time.Minute || c.Rules.DefaultContentType != "application/octet-stream") {

@@ -43,8 +43,8 @@ func TestDefaultUppyURL(t *testing.T) {
 	if err := json.Unmarshal(b, &pkg); err != nil {
 		t.Fatal(err)
 	}
-	if want := "/uppy@" + pkg.Dependencies["uppy"] + "/dist/"; !strings.Contains(DefaultUppyURL, want) {
-		t.Errorf("DefaultUppyURL %s does not name %s", DefaultUppyURL, want)
+	if want := "/uppy@" + pkg.Dependencies["uppy"] + "/dist/"; !strings.Contains(defaultUppyURL, want) {
+		t.Errorf("defaultUppyURL %s does not name %s", defaultUppyURL, want)
 	}
 }
 
@@ -52,7 +52,7 @@ func TestDemoUppyURL(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou"}
 	cfg, err := Load(FunctionPresignedURL, func(k string) string { return env[k] })
-	if err != nil || cfg.DemoUppyURL != DefaultUppyURL {
+	if err != nil || cfg.DemoUppyURL != defaultUppyURL {
 		t.Errorf("default: %q %v", cfg.DemoUppyURL, err)
 	}
 	env["DEMO_UPPY_URL"] = "http://127.0.0.1:1/vendor/uppy/6/"

@@ -39,17 +39,17 @@ func (s Setting) AppliesTo(function string) bool {
 
 var signers = []string{FunctionPostSignature, FunctionPresignedURL}
 
-// DefaultCallbackTrustedKeyURLs are the prefixes OSS's callback public key URLs start with (OSS
+// defaultCallbackTrustedKeyURLs are the prefixes OSS's callback public key URLs start with (OSS
 // "Callback" API reference, https://help.aliyun.com/en/oss/developer-reference/callback: verify that
 // x-oss-pub-key-url starts with one of them before fetching the key).
-const DefaultCallbackTrustedKeyURLs = "https://gosspublic.alicdn.com/,http://gosspublic.alicdn.com/"
+const defaultCallbackTrustedKeyURLs = "https://gosspublic.alicdn.com/,http://gosspublic.alicdn.com/"
 
-// DefaultAliOSSURL is the public CDN build of ali-oss that the STS demo page loads.
-const DefaultAliOSSURL = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
+// defaultAliOSSURL is the public CDN build of ali-oss that the STS demo page loads.
+const defaultAliOSSURL = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
 
-// DefaultUppyURL is the public CDN folder of the Uppy bundle (npm package uppy, the version pinned
+// defaultUppyURL is the public CDN folder of the Uppy bundle (npm package uppy, the version pinned
 // in scripts/node/package.json) that presignedurl's Uppy page loads.
-const DefaultUppyURL = "https://cdn.jsdelivr.net/npm/uppy@6.0.1/dist/"
+const defaultUppyURL = "https://cdn.jsdelivr.net/npm/uppy@6.0.1/dist/"
 
 // Settings lists every environment variable the functions read.
 var Settings = []Setting{
@@ -77,9 +77,9 @@ var Settings = []Setting{
 	{Name: "AUTH_USER_CLAIM", Functions: Authorizers, Default: "sub", Doc: "Claim that names the user; it must be a non-empty string."},
 	{Name: "DEMO_TOKEN_URL", Functions: Authorizers, Doc: "Token endpoint of a test issuer the demo pages sign in with by user name (the local stack's); empty: the pages ask for a token to paste."},
 	{Name: "OSS_CALLBACK_URL", Functions: Authorizers, Doc: "Public URL of the callback function's route (https://<domain>/oss_upload_callback); when set, every authorization asks OSS to call it after the upload. Empty: no callbacks."},
-	{Name: "OSS_CALLBACK_TRUSTED_KEY_URLS", Functions: []string{FunctionCallback}, Default: DefaultCallbackTrustedKeyURLs, Doc: "Comma-separated URL prefixes a callback's public key URL (x-oss-pub-key-url) must start with; OSS's own by default."},
+	{Name: "OSS_CALLBACK_TRUSTED_KEY_URLS", Functions: []string{FunctionCallback}, Default: defaultCallbackTrustedKeyURLs, Doc: "Comma-separated URL prefixes a callback's public key URL (x-oss-pub-key-url) must start with; OSS's own by default."},
 	{Name: "WEBHOOK_URL", Functions: []string{FunctionCallback}, Doc: "URL that receives every verified upload as a Standard Webhooks POST; empty: the log line is the only record."},
 	{Name: "WEBHOOK_SECRET", Functions: []string{FunctionCallback}, Doc: "Standard Webhooks signing secret for WEBHOOK_URL, whsec_<base64 of 24 to 64 random bytes>; required with WEBHOOK_URL."},
-	{Name: "DEMO_UPPY_URL", Functions: []string{FunctionPresignedURL}, Default: DefaultUppyURL, Doc: "Folder (ending in /) with uppy.min.js and uppy.min.css that the Uppy demo page of presignedurl loads."},
-	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: DefaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
+	{Name: "DEMO_UPPY_URL", Functions: []string{FunctionPresignedURL}, Default: defaultUppyURL, Doc: "Folder (ending in /) with uppy.min.js and uppy.min.css that the Uppy demo page of presignedurl loads."},
+	{Name: "DEMO_ALIOSS_URL", Functions: []string{FunctionSTS}, Default: defaultAliOSSURL, Doc: "URL of the ali-oss browser build the STS demo page loads."},
 }

@@ -34,7 +34,7 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 func accessLog(function string, l *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := RequestID(r.Context())
+		id := requestIDOf(r.Context())
 		rl := l.With("requestId", id, "function", function)
 		r = r.WithContext(withLogger(r.Context(), rl))
 		sw := &statusWriter{ResponseWriter: w}

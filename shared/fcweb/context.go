@@ -10,13 +10,13 @@ import (
 type requestIDKey struct{}
 type loggerKey struct{}
 
-// WithRequestID returns ctx carrying the FC request id.
-func WithRequestID(ctx context.Context, id string) context.Context {
+// withRequestID returns ctx carrying the FC request id.
+func withRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
-// RequestID returns the FC request id of the request, or "".
-func RequestID(ctx context.Context) string {
+// requestIDOf returns the FC request id of the request, or "".
+func requestIDOf(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
 }
@@ -35,9 +35,9 @@ func withLogger(ctx context.Context, l *slog.Logger) context.Context {
 
 type credentialsKey struct{}
 
-// WithCredentials returns ctx carrying the function role's credentials FC passed with the
+// withCredentials returns ctx carrying the function role's credentials FC passed with the
 // invocation (go1: the SDK's context; custom runtime: the x-fc-* headers).
-func WithCredentials(ctx context.Context, c ossauth.Credentials) context.Context {
+func withCredentials(ctx context.Context, c ossauth.Credentials) context.Context {
 	return context.WithValue(ctx, credentialsKey{}, c)
 }
 

@@ -9,10 +9,10 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
-// CORS answers preflights and decorates responses for an exact allow-list of origins.
+// corsPolicy answers preflights and decorates responses for an exact allow-list of origins.
 // A cross-origin request from an origin not on the list is refused with a JSON 403, so another
 // site cannot mint upload credentials through a visitor's browser.
-type CORS struct {
+type corsPolicy struct {
 	Origins []string // exact origins ("https://app.example.com"), or "*" for any
 	// Methods are the methods preflights allow (OPTIONS is added); empty means GET and POST.
 	Methods []string
@@ -22,7 +22,7 @@ type CORS struct {
 const allowedRequestHeaders = "Content-Type, Authorization, X-Requested-With"
 
 // Wrap returns next behind the CORS policy.
-func (c CORS) Wrap(next http.Handler) http.Handler {
+func (c corsPolicy) Wrap(next http.Handler) http.Handler {
 	methods := "GET, POST, OPTIONS"
 	if len(c.Methods) > 0 {
 		methods = strings.Join(append(slices.Clone(c.Methods), http.MethodOptions), ", ")
@@ -62,7 +62,7 @@ func (c CORS) Wrap(next http.Handler) http.Handler {
 	})
 }
 
-func (c CORS) allowed(origin string) bool {
+func (c corsPolicy) allowed(origin string) bool {
 	for _, o := range c.Origins {
 		if o == "*" || strings.EqualFold(o, origin) {
 			return true

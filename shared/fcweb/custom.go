@@ -26,18 +26,18 @@ const (
 	headerSecurityToken   = "X-Fc-Security-Token"
 )
 
-// CustomTimeout is each request's deadline on the custom runtime entry: FC passes no deadline to a
+// customTimeout is each request's deadline on the custom runtime entry: FC passes no deadline to a
 // custom runtime (it closes the connection at the function's timeout, which also ends the request's
 // context), so this is s.yaml's timeout (vars.timeout, 10 s). The credential cache answers 503 a
 // second before it.
-const CustomTimeout = 10 * time.Second
+const customTimeout = 10 * time.Second
 
-// Custom returns the handler of the custom runtime entry: each request gets, in its context, what
+// customEntry returns the handler of the custom runtime entry: each request gets, in its context, what
 // the go1 entry takes from the SDK's context (the role credentials and the request id, see
 // invocationContext) and a deadline of timeout; the x-fc-* headers are removed before h sees the
 // request. h is the same handler the go1 entry serves, body limit included (New checks
 // Content-Length before anything is read).
-func Custom(h http.Handler, timeout time.Duration) http.Handler {
+func customEntry(h http.Handler, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
@@ -47,9 +47,9 @@ func Custom(h http.Handler, timeout time.Duration) http.Handler {
 			SecurityToken:   r.Header.Get(headerSecurityToken),
 		}
 		if c.Valid() {
-			ctx = WithCredentials(ctx, c)
+			ctx = withCredentials(ctx, c)
 		}
-		ctx = WithRequestID(ctx, r.Header.Get(headerRequestID))
+		ctx = withRequestID(ctx, r.Header.Get(headerRequestID))
 		for k := range r.Header {
 			if strings.HasPrefix(strings.ToLower(k), "x-fc-") {
 				delete(r.Header, k)
@@ -59,10 +59,10 @@ func Custom(h http.Handler, timeout time.Duration) http.Handler {
 	})
 }
 
-// ServeCustom runs h as an FC custom runtime: a plain HTTP server on FC_SERVER_PORT (default 9000, the
-// port s.yaml's customRuntimeConfig names), every request through Custom. It returns only when the
+// serveCustom runs h as an FC custom runtime: a plain HTTP server on FC_SERVER_PORT (default 9000, the
+// port s.yaml's customRuntimeConfig names), every request through customEntry. It returns only when the
 // server fails.
-func ServeCustom(h http.Handler) error {
+func serveCustom(h http.Handler) error {
 	port := os.Getenv("FC_SERVER_PORT")
 	if port == "" {
 		port = "9000"
@@ -77,12 +77,12 @@ func ServeCustom(h http.Handler) error {
 		// A custom runtime has no initializer call here: warm up alongside the first requests, with
 		// the role credentials FC puts in the environment (rolecred's fallback).
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), CustomTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), customTimeout)
 			defer cancel()
 			in.Initialize(ctx)
 		}()
 	}
-	srv := &http.Server{Handler: Custom(h, CustomTimeout), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	srv := &http.Server{Handler: customEntry(h, customTimeout), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("fcweb: custom runtime: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 func TestCustomTakesFCHeaders(t *testing.T) {
 	t.Parallel()
 	var seen *http.Request
-	h := Custom(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r }), 7*time.Second)
+	h := customEntry(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r }), 7*time.Second)
 	req := httptest.NewRequest(http.MethodGet, "/get_sts_token_for_oss_upload", nil)
 	req.Header.Set("x-fc-request-id", "req-1")
 	req.Header.Set("x-fc-access-key-id", "STS.id")
@@ -29,7 +29,7 @@ func TestCustomTakesFCHeaders(t *testing.T) {
 	if !ok || c.AccessKeyID != "STS.id" || c.AccessKeySecret != "secret" || c.SecurityToken != "token" {
 		t.Errorf("credentials %+v, %v", c, ok)
 	}
-	if id := RequestID(seen.Context()); id != "req-1" {
+	if id := requestIDOf(seen.Context()); id != "req-1" {
 		t.Errorf("request id %q", id)
 	}
 	if _, ok := seen.Context().Deadline(); !ok {

@@ -1,7 +1,7 @@
 // Package fcweb is the edge between Function Compute and the handlers. One request's way, by file:
 //
-//   - serve.go: Serve picks the entry FC started: go1.go (Start: the SDK hands over trigger
-//     events, bounded by eventlimit.go) or custom.go (ServeCustom: a plain HTTP server);
+//   - serve.go: Serve picks the entry FC started: go1.go (startGo1: the SDK hands over trigger
+//     events, bounded by eventlimit.go) or custom.go (serveCustom: a plain HTTP server);
 //   - event.go turns a trigger event into an *http.Request, response.go the answer back into the
 //     trigger's response; context.go carries the request id and the role credentials FC passed;
 //   - accesslog.go writes one line per request, router.go routes it (JSON 404/405, body limits,

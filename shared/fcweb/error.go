@@ -38,7 +38,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		Logger(r.Context()).Error("request failed", "code", e.Code, "error", e.Error())
 	}
 	var body api.Error
-	body.Error.Code, body.Error.Message, body.Error.RequestID = string(e.Code), e.Message, RequestID(r.Context())
+	body.Error.Code, body.Error.Message, body.Error.RequestID = string(e.Code), e.Message, requestIDOf(r.Context())
 	if e.Code == upload.CodeUnauthenticated {
 		// RFC 6750 section 3: a bearer challenge, with invalid_token when a token was sent.
 		challenge := `Bearer realm="fc-oss-upload"`

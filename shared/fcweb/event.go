@@ -13,8 +13,8 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
-// Request converts an HTTP trigger event into an *http.Request with ctx.
-func Request(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request, error) {
+// newRequest converts an HTTP trigger event into an *http.Request with ctx.
+func newRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request, error) {
 	method := strings.ToUpper(str(ev.TriggerContext.Http.Method))
 	if method == "" {
 		return nil, upload.Errorf(upload.CodeInvalidArgument, "the trigger event has no HTTP method")

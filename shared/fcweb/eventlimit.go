@@ -15,14 +15,14 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
-// MaxEventBytes bounds the HTTP trigger event (the JSON FC hands a go1 function) that is read into
+// maxEventBytes bounds the HTTP trigger event (the JSON FC hands a go1 function) that is read into
 // memory and decoded. No event the functions accept comes near it: a request body is at most 64 KiB
 // (Options.MaxBodyBytes), which the event carries at most 6 times larger (JSON escapes such as
 // \u0001) or 4/3 larger (base64), plus at most 8 KB of headers and 4 KB of path (FC's HTTP request
 // limits, https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/code-development-in-custom-container-runtimes).
 // FC itself lets a 32 MB body through (https://alibabacloud.com/help/en/functioncompute/fc-3-0/http-body-be-modified),
 // whose event is larger still; a larger event is answered 413 without being kept in memory.
-const MaxEventBytes = 1 << 20
+const maxEventBytes = 1 << 20
 
 // tooLargeMark starts the payload the runtime API transport substitutes for an event over the limit.
 // A real event is a JSON object, so it starts with '{' (or white space): never with a NUL byte.
@@ -33,7 +33,7 @@ var tooLargeMark = []byte("\x00fc-oss-upload: event too large: ")
 // event (a 32 MB binary body in base64) alone costs a 64 MB buffer plus the 32 MB one it grew from,
 // before any handler runs. eventLimit reads the GET .../invocation/next answer first, up to max
 // bytes: a larger one is drained in 32 KiB steps and replaced by a short tooLargeMark payload, which
-// InvokeBytes answers with 413. Everything else passes through untouched.
+// invokeBytes answers with 413. Everything else passes through untouched.
 type eventLimit struct {
 	next http.RoundTripper
 	max  int64
@@ -66,11 +66,11 @@ func (t eventLimit) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// InvokeBytes handles one HTTP trigger event given as the raw payload: an event over MaxEventBytes
+// invokeBytes handles one HTTP trigger event given as the raw payload: an event over maxEventBytes
 // (or the transport's mark of one) gets 413 without being decoded; any other is decoded into the
 // SDK's events.HTTPTriggerEvent and handled by Invoke.
-func (a Adapter) InvokeBytes(ctx context.Context, payload []byte) (*events.HTTPTriggerResponse, error) {
-	if size, ok := bytes.CutPrefix(payload, tooLargeMark); ok || len(payload) > MaxEventBytes {
+func (a Adapter) invokeBytes(ctx context.Context, payload []byte) (*events.HTTPTriggerResponse, error) {
+	if size, ok := bytes.CutPrefix(payload, tooLargeMark); ok || len(payload) > maxEventBytes {
 		if !ok {
 			size = []byte(strconv.Itoa(len(payload)))
 		}

@@ -71,12 +71,12 @@ func TestInvokeBytes(t *testing.T) {
 		code    string
 	}{
 		{"mark", append(append([]byte{}, tooLargeMark...), "45000000"...), 413, "payload_too_large"},
-		{"over MaxEventBytes", append(append([]byte{}, ok[:len(ok)-1]...), (`,"x":"` + strings.Repeat("a", MaxEventBytes) + `"}`)...), 413, "payload_too_large"},
+		{"over MaxEventBytes", append(append([]byte{}, ok[:len(ok)-1]...), (`,"x":"` + strings.Repeat("a", maxEventBytes) + `"}`)...), 413, "payload_too_large"},
 		{"not JSON", []byte("{"), 400, "invalid_argument"},
 		{"event", ok, 204, ""},
 	} {
 		served = 0
-		resp, err := a.InvokeBytes(context.Background(), c.payload)
+		resp, err := a.invokeBytes(context.Background(), c.payload)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

@@ -121,7 +121,7 @@ var knownCodes = map[upload.Code]bool{
 }
 
 // FuzzEvent decodes arbitrary bytes as an HTTP trigger event, as the FC runtime does, and runs them
-// through Request and through Adapter.Invoke on the edge: never a panic or a function error; always
+// through newRequest and through Adapter.Invoke on the edge: never a panic or a function error; always
 // a status 100-599; every error a JSON body with a known code whose status is that code's; never the
 // role's secret or a panic's text in a response.
 func FuzzEvent(f *testing.F) {
@@ -151,7 +151,7 @@ func FuzzEvent(f *testing.F) {
 		if err := json.Unmarshal(data, &ev); err != nil {
 			return // the FC runtime does not invoke the handler with an event it cannot decode
 		}
-		r, err := Request(context.Background(), ev)
+		r, err := newRequest(context.Background(), ev)
 		if err != nil {
 			if upload.AsError(err).Code != upload.CodeInvalidArgument {
 				t.Fatalf("Request: %v", err)
@@ -230,7 +230,7 @@ func FuzzEventFields(f *testing.F) {
 		ev := events.HTTPTriggerEvent{RawPath: &path, Body: &body, IsBase64Encoded: &b64,
 			Headers: &map[string]string{hk: hv}, QueryParameters: &map[string]string{qk: qv}}
 		ev.TriggerContext.Http.Method = &method
-		if r, err := Request(context.Background(), ev); err == nil && !strings.HasPrefix(r.URL.Path, "/") {
+		if r, err := newRequest(context.Background(), ev); err == nil && !strings.HasPrefix(r.URL.Path, "/") {
 			t.Fatalf("Request made path %q", r.URL.Path)
 		}
 		checkInvoke(t, ev)

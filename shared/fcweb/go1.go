@@ -13,14 +13,14 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
-// Start runs h as an FC 3.0 go1 function behind an HTTP trigger; it never returns. Events reach
-// it through the SDK's runtime API client with at most MaxEventBytes read (see eventLimit), and are
-// decoded by InvokeBytes into the SDK's event type.
-func Start(h http.Handler) {
+// startGo1 runs h as an FC 3.0 go1 function behind an HTTP trigger; it never returns. Events reach
+// it through the SDK's runtime API client with at most maxEventBytes read (see eventLimit), and are
+// decoded by invokeBytes into the SDK's event type.
+func startGo1(h http.Handler) {
 	// The SDK's runtime API client uses http.DefaultTransport (fc/runtime_api_client.go
 	// newRuntimeAPIClient); this is the only hook that bounds its read. It is set once, before the
 	// SDK starts, and passes every other request through.
-	http.DefaultTransport = eventLimit{next: http.DefaultTransport, max: MaxEventBytes}
+	http.DefaultTransport = eventLimit{next: http.DefaultTransport, max: maxEventBytes}
 	// FC's initializer (s.yaml's instanceLifecycleConfig.initializer) runs once per instance before
 	// its first request; a handler that can warm up (Initializer) does so there.
 	fc.RegisterInitializerFunction(func(ctx context.Context) {
@@ -29,7 +29,7 @@ func Start(h http.Handler) {
 			in.Initialize(ctx)
 		}
 	})
-	fc.Start(Adapter{Handler: h}.InvokeBytes)
+	fc.Start(Adapter{Handler: h}.invokeBytes)
 }
 
 // Initializer is a handler that can prepare for its first request (the sts function fetches its
@@ -57,7 +57,7 @@ func (a Adapter) Invoke(ctx context.Context, ev events.HTTPTriggerEvent) (resp *
 			resp = rec.response()
 		}
 	}()
-	req, err := Request(ctx, ev)
+	req, err := newRequest(ctx, ev)
 	if err != nil {
 		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 		WriteError(rec, r, err)
@@ -77,9 +77,9 @@ func invocationContext(ctx context.Context, fallbackID string) (context.Context,
 			requestID = fctx.RequestID
 		}
 		c := fctx.Credentials
-		ctx = WithCredentials(ctx, ossauth.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
+		ctx = withCredentials(ctx, ossauth.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken})
 	}
-	return WithRequestID(ctx, requestID), requestID
+	return withRequestID(ctx, requestID), requestID
 }
 
 // refuse answers an event that is not handed to the handler, with err as a JSON error.

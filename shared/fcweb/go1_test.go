@@ -36,7 +36,7 @@ func TestAdapterRequestAndResponse(t *testing.T) {
 		seenBody, _ = io.ReadAll(r.Body)
 		creds, _ := Credentials(r.Context())
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("X-Request-Id", RequestID(r.Context())+"/"+creds.AccessKeyID)
+		w.Header().Set("X-Request-Id", requestIDOf(r.Context())+"/"+creds.AccessKeyID)
 		w.WriteHeader(201)
 		w.Write([]byte{0, 1, 2, 0xff})
 	})

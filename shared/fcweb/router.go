@@ -104,7 +104,7 @@ func New(o Options) http.Handler {
 		}
 		limitBody(n, rt.Handler).ServeHTTP(w, r)
 	})
-	cors := CORS{Origins: o.CORSOrigins, Methods: methods}
+	cors := corsPolicy{Origins: o.CORSOrigins, Methods: methods}
 	// The outer limit is the largest route's: a body is refused before routing only when no route
 	// could take it.
 	return accessLog(o.Function, o.Logger, limitBody(limit, cors.Wrap(mux)))

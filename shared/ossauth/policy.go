@@ -146,8 +146,8 @@ func (p PostPolicyV4) Fields() map[string]string {
 	return f
 }
 
-// ErrPolicyExpiration is returned for an expiration that is not in (now, now+7 days].
-var ErrPolicyExpiration = errors.New("ossauth: policy expiration must be after now and at most 7 days ahead")
+// errPolicyExpiration is returned for an expiration that is not in (now, now+7 days].
+var errPolicyExpiration = errors.New("ossauth: policy expiration must be after now and at most 7 days ahead")
 
 // SignPostPolicyV4 signs a PostObject policy at time now. It adds the conditions OSS requires of a
 // V4 policy (bucket, x-oss-signature-version, x-oss-credential, x-oss-date and, for temporary
@@ -157,13 +157,13 @@ var ErrPolicyExpiration = errors.New("ossauth: policy expiration must be after n
 // the credentials live).
 func (s *Signer) SignPostPolicyV4(creds Credentials, opts PostPolicyV4Options, now time.Time) (PostPolicyV4, error) {
 	if !creds.Valid() {
-		return PostPolicyV4{}, ErrNoCredential
+		return PostPolicyV4{}, errNoCredential
 	}
 	if opts.Region == "" {
-		return PostPolicyV4{}, ErrNoRegion
+		return PostPolicyV4{}, errNoRegion
 	}
 	if !opts.Expiration.After(now) || opts.Expiration.Sub(now) > MaxPresignExpiry {
-		return PostPolicyV4{}, ErrPolicyExpiration
+		return PostPolicyV4{}, errPolicyExpiration
 	}
 	out := PostPolicyV4{
 		SignatureVersion: algorithmV4,

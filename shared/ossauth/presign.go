@@ -39,9 +39,9 @@ type PresignV4Options struct {
 
 // Errors returned for invalid signing inputs.
 var (
-	ErrExpiresRange = errors.New("ossauth: expiry must be between 1 second and 7 days")
-	ErrNoRegion     = errors.New("ossauth: region is required for signature V4")
-	ErrNoCredential = errors.New("ossauth: credentials are incomplete")
+	errExpiresRange = errors.New("ossauth: expiry must be between 1 second and 7 days")
+	errNoRegion     = errors.New("ossauth: region is required for signature V4")
+	errNoCredential = errors.New("ossauth: credentials are incomplete")
 )
 
 // PresignV4 returns a V4 (OSS4-HMAC-SHA256) presigned URL signed at now: opts.Endpoint's URL of
@@ -55,14 +55,14 @@ var (
 // written once and its query is the canonical one.
 func (s *Signer) PresignV4(creds Credentials, opts PresignV4Options, now time.Time) (string, error) {
 	if !creds.Valid() {
-		return "", ErrNoCredential
+		return "", errNoCredential
 	}
 	if opts.Region == "" {
-		return "", ErrNoRegion
+		return "", errNoRegion
 	}
 	secs := int64(opts.Expires / time.Second)
 	if secs < 1 || opts.Expires > MaxPresignExpiry {
-		return "", ErrExpiresRange
+		return "", errExpiresRange
 	}
 	if opts.Bucket == "" || opts.Method == "" || opts.Endpoint.Host == "" {
 		return "", errors.New("ossauth: presign needs an endpoint, a method and a bucket")

@@ -1,5 +1,5 @@
 // Package osscallback is OSS's upload callback, both ways: the callback parameter the signers hand
-// out (Param, Vars), OSS's RSA signature over the callback request (StringToSign, Verify), the
+// out (Param, Vars), OSS's RSA signature over the callback request (stringToSign, Verify), the
 // public keys it names (Keys, fetched only from trusted URL prefixes and cached), the callback body
 // this bundle asks for (ParseBody), and the notification of a verified upload to a webhook signed
 // per Standard Webhooks (Webhook).

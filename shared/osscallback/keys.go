@@ -20,9 +20,9 @@ import (
 // a plain URL of a .pem file; such a URL is never fetched.
 var ErrUntrustedKeyURL = errors.New("osscallback: the public key URL is not trusted")
 
-// ErrKeyFetchLimited is returned when a key URL is not fetched because of the fetch limits (see
+// errKeyFetchLimited is returned when a key URL is not fetched because of the fetch limits (see
 // Keys); the call may succeed later.
-var ErrKeyFetchLimited = errors.New("osscallback: key fetches are rate limited")
+var errKeyFetchLimited = errors.New("osscallback: key fetches are rate limited")
 
 // maxKeyBytes bounds a fetched key (a PEM RSA key is well under 2 KiB).
 const maxKeyBytes = 16 << 10
@@ -33,8 +33,8 @@ const maxCachedKeys = 8
 // fetchTimeout bounds one key fetch.
 const fetchTimeout = 2 * time.Second
 
-// DefaultRefetchInterval is the default Keys.RefetchInterval.
-const DefaultRefetchInterval = 30 * time.Second
+// defaultRefetchInterval is the default Keys.RefetchInterval.
+const defaultRefetchInterval = 30 * time.Second
 
 // newURLBurst is how many key URLs not yet known may be fetched at once before the limit of one
 // per RefetchInterval applies (OSS's key, a rotated one, and slack).
@@ -63,7 +63,7 @@ type Keys struct {
 	// Now is the clock of the fetch limits. Optional; nil means time.Now.
 	Now func() time.Time
 	// RefetchInterval is how long a failed fetch is remembered, and the pace of fetches of new
-	// URLs. Optional; zero means DefaultRefetchInterval.
+	// URLs. Optional; zero means defaultRefetchInterval.
 	RefetchInterval time.Duration
 
 	mu      sync.Mutex
@@ -108,7 +108,7 @@ func (k *Keys) KeyURL(header string) (string, error) {
 
 // Key returns the public key named by the x-oss-pub-key-url header value. The error wraps
 // ErrUntrustedKeyURL or ErrBadKey when the call names no usable key (a refusal), and is anything
-// else (ErrKeyFetchLimited, a network error, a 5xx) when the key could not be had right now.
+// else (errKeyFetchLimited, a network error, a 5xx) when the key could not be had right now.
 func (k *Keys) Key(ctx context.Context, header string) (*rsa.PublicKey, error) {
 	u, err := k.KeyURL(header)
 	if err != nil {
@@ -140,7 +140,7 @@ func (k *Keys) Key(ctx context.Context, header string) (*rsa.PublicKey, error) {
 		return nil, e.err
 	case e == nil && !k.newURLAllowed(now):
 		k.mu.Unlock()
-		return nil, fmt.Errorf("%w: a new key URL may be fetched once per %v", ErrKeyFetchLimited, k.interval())
+		return nil, fmt.Errorf("%w: a new key URL may be fetched once per %v", errKeyFetchLimited, k.interval())
 	}
 	if e == nil {
 		k.evictOne()
@@ -174,7 +174,7 @@ func (k *Keys) interval() time.Duration {
 	if k.RefetchInterval > 0 {
 		return k.RefetchInterval
 	}
-	return DefaultRefetchInterval
+	return defaultRefetchInterval
 }
 
 // newURLAllowed takes a token for fetching a URL not in the cache. k.mu is held.
@@ -212,9 +212,9 @@ func (k *Keys) evictOne() {
 	}
 }
 
-// FetchURL returns the URL a key URL is fetched from: OSS's own http:// key URL over https, any
+// fetchURL returns the URL a key URL is fetched from: OSS's own http:// key URL over https, any
 // other URL (e.g. the local OSS's http key) as it is.
-func FetchURL(keyURL string) string {
+func fetchURL(keyURL string) string {
 	u, err := url.Parse(keyURL)
 	if err != nil || u.Scheme != "http" || !strings.EqualFold(u.Hostname(), ossKeyHost) || u.Port() != "" {
 		return keyURL
@@ -230,7 +230,7 @@ func (k *Keys) fetch(ctx context.Context, keyURL string) (*rsa.PublicKey, error)
 		c = &cc
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	u := FetchURL(keyURL)
+	u := fetchURL(keyURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("osscallback: key URL %s: %w", keyURL, err)

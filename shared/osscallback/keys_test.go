@@ -151,7 +151,7 @@ func TestKeysFailuresAreRemembered(t *testing.T) {
 	if n := h.count(missing); n != 1 {
 		t.Errorf("%d fetches of a 404 URL within the interval, want 1", n)
 	}
-	c.t = c.t.Add(DefaultRefetchInterval)
+	c.t = c.t.Add(defaultRefetchInterval)
 	k.Key(context.Background(), b64(missing))
 	if n := h.count(missing); n != 2 {
 		t.Errorf("%d fetches after the interval, want 2", n)
@@ -169,7 +169,7 @@ func TestKeysNewURLsAreRateLimited(t *testing.T) {
 	limited := 0
 	for i := range 50 {
 		_, err := k.Key(context.Background(), b64(fmt.Sprintf("https://keys.test/made-up-%d.pem", i)))
-		if errors.Is(err, ErrKeyFetchLimited) {
+		if errors.Is(err, errKeyFetchLimited) {
 			limited++
 		}
 	}
@@ -181,7 +181,7 @@ func TestKeysNewURLsAreRateLimited(t *testing.T) {
 	}
 	// The cached key is not evicted by the made-up URLs, and needs no fetch.
 	for i := range 3 * maxCachedKeys {
-		c.t = c.t.Add(DefaultRefetchInterval)
+		c.t = c.t.Add(defaultRefetchInterval)
 		k.Key(context.Background(), b64(fmt.Sprintf("https://keys.test/later-%d.pem", i)))
 		if _, err := k.Key(context.Background(), b64(good)); err != nil {
 			t.Fatal(err)
@@ -238,7 +238,7 @@ func TestOSSKeyFetchedOverHTTPS(t *testing.T) {
 		"https://gosspublic.alicdn.com/callback_pub_key_v1.pem":   "https://gosspublic.alicdn.com/callback_pub_key_v1.pem",
 		"http://127.0.0.1:9000/_localoss/callback_pub_key_v1.pem": "http://127.0.0.1:9000/_localoss/callback_pub_key_v1.pem",
 	} {
-		if got := FetchURL(in); got != want {
+		if got := fetchURL(in); got != want {
 			t.Errorf("FetchURL(%s) = %s, want %s", in, got, want)
 		}
 	}

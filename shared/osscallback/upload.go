@@ -14,11 +14,11 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
-// ErrBadBody is returned by ParseBody for a body that is not what Body produces.
-var ErrBadBody = errors.New("osscallback: the callback body is not the one this bundle asks for")
+// errBadBody is returned by ParseBody for a body that is not what Body produces.
+var errBadBody = errors.New("osscallback: the callback body is not the one this bundle asks for")
 
-// ErrOutOfScope is returned by Upload.CheckScope for an upload outside the bucket or prefix.
-var ErrOutOfScope = errors.New("osscallback: the upload is outside the configured bucket or prefix")
+// errOutOfScope is returned by Upload.CheckScope for an upload outside the bucket or prefix.
+var errOutOfScope = errors.New("osscallback: the upload is outside the configured bucket or prefix")
 
 // Upload is one finished upload, as the callback body describes it.
 type Upload struct {
@@ -40,17 +40,17 @@ func ParseBody(body []byte) (Upload, error) {
 	var u Upload
 	q, err := url.ParseQuery(string(body))
 	if err != nil {
-		return u, fmt.Errorf("%w: %v", ErrBadBody, err)
+		return u, fmt.Errorf("%w: %v", errBadBody, err)
 	}
 	get := func(name string) (string, error) {
 		vs := q[name]
 		switch {
 		case len(vs) > 1:
-			return "", fmt.Errorf("%w: %s appears %d times", ErrBadBody, name, len(vs))
+			return "", fmt.Errorf("%w: %s appears %d times", errBadBody, name, len(vs))
 		case len(vs) == 0:
 			return "", nil
 		case !utf8.ValidString(vs[0]):
-			return "", fmt.Errorf("%w: %s is not UTF-8", ErrBadBody, name)
+			return "", fmt.Errorf("%w: %s is not UTF-8", errBadBody, name)
 		}
 		return vs[0], nil
 	}
@@ -61,7 +61,7 @@ func ParseBody(body []byte) (Upload, error) {
 		}
 	}
 	if u.Bucket == "" || u.Key == "" {
-		return u, fmt.Errorf("%w: bucket and object are required", ErrBadBody)
+		return u, fmt.Errorf("%w: bucket and object are required", errBadBody)
 	}
 	u.ETag = strings.Trim(u.ETag, `"`)
 	size, err := get("size")
@@ -69,7 +69,7 @@ func ParseBody(body []byte) (Upload, error) {
 		return u, err
 	}
 	if u.Size, err = strconv.ParseInt(size, 10, 64); err != nil || u.Size < 0 {
-		return u, fmt.Errorf("%w: size %q is not a number of bytes", ErrBadBody, size)
+		return u, fmt.Errorf("%w: size %q is not a number of bytes", errBadBody, size)
 	}
 	if len(u.Filename) > maxFilename {
 		u.Filename = strings.ToValidUTF8(u.Filename[:maxFilename], "")
@@ -84,7 +84,7 @@ func ParseBody(body []byte) (Upload, error) {
 			continue
 		}
 		if dims[i], err = strconv.Atoi(s); err != nil || dims[i] < 0 {
-			return u, fmt.Errorf("%w: %s %q is not a number of pixels", ErrBadBody, name, s)
+			return u, fmt.Errorf("%w: %s %q is not a number of pixels", errBadBody, name, s)
 		}
 	}
 	format, err := get("format")
@@ -102,15 +102,15 @@ func ParseBody(body []byte) (Upload, error) {
 // the user the key belongs to.
 func (u *Upload) CheckScope(bucket, dir string, perUser bool) error {
 	if u.Bucket != bucket {
-		return fmt.Errorf("%w: bucket %q", ErrOutOfScope, u.Bucket)
+		return fmt.Errorf("%w: bucket %q", errOutOfScope, u.Bucket)
 	}
 	rest, ok := strings.CutPrefix(u.Key, dir)
 	if !ok || rest == "" || len(u.Key) > 1023 {
-		return fmt.Errorf("%w: key %q is not under %q", ErrOutOfScope, u.Key, dir)
+		return fmt.Errorf("%w: key %q is not under %q", errOutOfScope, u.Key, dir)
 	}
 	for _, seg := range strings.Split(rest, "/") {
 		if seg == "" || seg == "." || seg == ".." {
-			return fmt.Errorf("%w: key %q has an empty or dot segment", ErrOutOfScope, u.Key)
+			return fmt.Errorf("%w: key %q has an empty or dot segment", errOutOfScope, u.Key)
 		}
 	}
 	if !perUser {
@@ -118,10 +118,10 @@ func (u *Upload) CheckScope(bucket, dir string, perUser bool) error {
 	}
 	user, _, ok := strings.Cut(rest, "/")
 	if !ok {
-		return fmt.Errorf("%w: key %q is not under a user's prefix", ErrOutOfScope, u.Key)
+		return fmt.Errorf("%w: key %q is not under a user's prefix", errOutOfScope, u.Key)
 	}
 	if u.User != "" && u.User != user {
-		return fmt.Errorf("%w: key %q does not belong to user %q", ErrOutOfScope, u.Key, u.User)
+		return fmt.Errorf("%w: key %q does not belong to user %q", errOutOfScope, u.Key, u.User)
 	}
 	u.User = user
 	return nil

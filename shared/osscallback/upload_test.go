@@ -52,7 +52,7 @@ func TestParseBody(t *testing.T) {
 		"bad encoding": "bucket=b&object=%zz&size=1",
 		"json":         `{"bucket":"b","object":"a","size":1}`,
 	} {
-		if _, err := ParseBody([]byte(body)); !errors.Is(err, ErrBadBody) {
+		if _, err := ParseBody([]byte(body)); !errors.Is(err, errBadBody) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestCheckScope(t *testing.T) {
 	}
 	for _, c := range bad {
 		u := c.u
-		if err := u.CheckScope("b", "uploads/", c.perUser); !errors.Is(err, ErrOutOfScope) {
+		if err := u.CheckScope("b", "uploads/", c.perUser); !errors.Is(err, errOutOfScope) {
 			t.Errorf("%+v (perUser %v): %v", c.u, c.perUser, err)
 		}
 	}

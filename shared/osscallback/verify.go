@@ -14,14 +14,14 @@ import (
 
 // Errors of Verify and ParsePublicKey.
 var (
-	ErrNoSignature  = errors.New("osscallback: the request has no authorization header")
-	ErrBadSignature = errors.New("osscallback: the signature does not match the request")
+	errNoSignature  = errors.New("osscallback: the request has no authorization header")
+	errBadSignature = errors.New("osscallback: the signature does not match the request")
 	ErrBadKey       = errors.New("osscallback: the public key is not an RSA key in PEM")
 )
 
-// StringToSign returns what OSS signs for a callback request: the URL-decoded path, the raw query
+// stringToSign returns what OSS signs for a callback request: the URL-decoded path, the raw query
 // with its "?" when there is one, "\n", and the body.
-func StringToSign(rawPath, rawQuery string, body []byte) ([]byte, error) {
+func stringToSign(rawPath, rawQuery string, body []byte) ([]byte, error) {
 	p, err := url.PathUnescape(rawPath)
 	if err != nil {
 		return nil, fmt.Errorf("osscallback: path %q: %w", rawPath, err)
@@ -37,23 +37,23 @@ func StringToSign(rawPath, rawQuery string, body []byte) ([]byte, error) {
 }
 
 // Verify checks authorization (the header's value: base64 of the signature) against the request's
-// raw path, raw query and body with OSS's key: RSA PKCS#1 v1.5 over the MD5 of StringToSign. A nil
+// raw path, raw query and body with OSS's key: RSA PKCS#1 v1.5 over the MD5 of stringToSign. A nil
 // result means OSS (the holder of key) sent exactly this path, query and body.
 func Verify(key *rsa.PublicKey, authorization, rawPath, rawQuery string, body []byte) error {
 	if authorization == "" {
-		return ErrNoSignature
+		return errNoSignature
 	}
 	sig, err := base64.StdEncoding.DecodeString(authorization)
 	if err != nil {
-		return fmt.Errorf("%w: authorization is not base64", ErrBadSignature)
+		return fmt.Errorf("%w: authorization is not base64", errBadSignature)
 	}
-	msg, err := StringToSign(rawPath, rawQuery, body)
+	msg, err := stringToSign(rawPath, rawQuery, body)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return fmt.Errorf("%w: %v", errBadSignature, err)
 	}
 	sum := md5.Sum(msg)
 	if err := rsa.VerifyPKCS1v15(key, crypto.MD5, sum[:], sig); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return fmt.Errorf("%w: %v", errBadSignature, err)
 	}
 	return nil
 }

@@ -73,7 +73,7 @@ func TestStringToSign(t *testing.T) {
 		// The path is URL-decoded, the query is not (OSS's Callback reference).
 		{"/cb/%E4%B8%AD%20x", "k=%E4%B8%AD&v=1", "", "/cb/中 x?k=%E4%B8%AD&v=1\n"},
 	} {
-		got, err := StringToSign(c.path, c.query, []byte(c.body))
+		got, err := stringToSign(c.path, c.query, []byte(c.body))
 		if err != nil || string(got) != c.want {
 			t.Errorf("StringToSign(%q, %q) = %q, %v; want %q", c.path, c.query, got, err, c.want)
 		}
@@ -96,7 +96,7 @@ func TestVerifyQuery(t *testing.T) {
 	if err := Verify(&priv.PublicKey, auth, "/cb/%E4%B8%AD", "x=%E4%B8%AD", []byte("body")); err != nil {
 		t.Errorf("valid: %v", err)
 	}
-	if err := Verify(&priv.PublicKey, auth, "/cb/%E4%B8%AD", "x=%E4%B8%AE", []byte("body")); !errors.Is(err, ErrBadSignature) {
+	if err := Verify(&priv.PublicKey, auth, "/cb/%E4%B8%AD", "x=%E4%B8%AE", []byte("body")); !errors.Is(err, errBadSignature) {
 		t.Errorf("changed query: %v", err)
 	}
 }

@@ -60,8 +60,8 @@ type flight struct {
 	err  error
 }
 
-// ErrUnavailable wraps every failure to produce usable credentials.
-var ErrUnavailable = errors.New("stscred: no valid upload credentials")
+// errUnavailable wraps every failure to produce usable credentials.
+var errUnavailable = errors.New("stscred: no valid upload credentials")
 
 const (
 	backoffBase = 100 * time.Millisecond
@@ -129,7 +129,7 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 		}
 		return f.tok, nil
 	case <-ctx.Done():
-		return Token{}, errors.Join(ErrUnavailable, ctx.Err())
+		return Token{}, errors.Join(errUnavailable, ctx.Err())
 	}
 }
 
@@ -154,7 +154,7 @@ func (c *Cache) start(ctx context.Context, prefix string, e *entry, answerBy tim
 		c.mu.Lock()
 		now := c.now()
 		if err != nil {
-			f.err = errors.Join(ErrUnavailable, err)
+			f.err = errors.Join(errUnavailable, err)
 			e.lastErr, e.retryAt = f.err, now.Add(failBackoff)
 		} else {
 			f.tok = tok

@@ -141,7 +141,7 @@ func TestCacheNeverHandsOutNearlyExpired(t *testing.T) {
 	waitCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, err := c.Get(waitCtx, "p/")
-	if !errors.Is(err, ErrUnavailable) {
+	if !errors.Is(err, errUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 	var se *Error
@@ -168,7 +168,7 @@ func TestCacheRetriesRetryableOnly(t *testing.T) {
 		f := &fakeFetch{clk: newClock(), fail: func(int64) error { return &Error{Code: "NoPermission", StatusCode: 403} }}
 		c := newCache(f)
 		for i := 0; i < 3; i++ {
-			if _, err := c.Get(context.Background(), "p/"); !errors.Is(err, ErrUnavailable) {
+			if _, err := c.Get(context.Background(), "p/"); !errors.Is(err, errUnavailable) {
 				t.Fatalf("err = %v", err)
 			}
 		}
@@ -189,7 +189,7 @@ func TestCacheRespectsCallerDeadline(t *testing.T) {
 	c := newCache(f)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := c.Get(ctx, "p/"); !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.Get(ctx, "p/"); !errors.Is(err, errUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}
 	close(f.delay)
@@ -216,7 +216,7 @@ func TestCachePerPrefix(t *testing.T) {
 
 func TestSessionPolicy(t *testing.T) {
 	t.Parallel()
-	p, err := SessionPolicy("examplebucket", "uploads/alice/")
+	p, err := sessionPolicy("examplebucket", "uploads/alice/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestSessionPolicy(t *testing.T) {
 	if p != want {
 		t.Errorf("policy\n got %s\nwant %s", p, want)
 	}
-	if _, err := SessionPolicy("b", string(make([]byte, 2000))); err == nil {
+	if _, err := sessionPolicy("b", string(make([]byte, 2000))); err == nil {
 		t.Error("oversize policy accepted")
 	}
 }
@@ -237,7 +237,7 @@ func TestCacheRefusesShortLivedTokens(t *testing.T) {
 	}}
 	_, err := c.Get(context.Background(), "p/")
 	var se *Error
-	if !errors.Is(err, ErrUnavailable) || !errors.As(err, &se) || se.Code != "ShortLived" {
+	if !errors.Is(err, errUnavailable) || !errors.As(err, &se) || se.Code != "ShortLived" {
 		t.Fatalf("err = %v, want a ShortLived refusal", err)
 	}
 }

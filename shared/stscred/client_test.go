@@ -40,7 +40,7 @@ func startSTS(t *testing.T) (*fakests.Server, *Client) {
 }
 
 func input(t *testing.T) AssumeRoleInput {
-	p, err := SessionPolicy("examplebucket", "uploads/")
+	p, err := sessionPolicy("examplebucket", "uploads/")
 	if err != nil {
 		t.Fatal(err)
 	}

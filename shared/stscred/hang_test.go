@@ -14,7 +14,7 @@ import (
 )
 
 // TestCacheAnswersBeforeDeadlineWhileSTSHangs: STS hangs and 20 new prefixes are asked at once.
-// Every Get fails with ErrUnavailable AnswerBefore the request's deadline (fake clock of synctest),
+// Every Get fails with errUnavailable AnswerBefore the request's deadline (fake clock of synctest),
 // and the 20 fetches run at the same time: none waits on another's call.
 func TestCacheAnswersBeforeDeadlineWhileSTSHangs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestCacheAnswersBeforeDeadlineWhileSTSHangs(t *testing.T) {
 		}
 		for range users {
 			r := <-results
-			if !errors.Is(r.err, ErrUnavailable) {
+			if !errors.Is(r.err, errUnavailable) {
 				t.Errorf("Get: %v; want ErrUnavailable", r.err)
 			}
 			if left := r.dead.Sub(r.at); left < time.Second {

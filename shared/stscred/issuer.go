@@ -29,7 +29,7 @@ func (i *Issuer) Fetch(ctx context.Context, prefix string) (Token, error) {
 	if err != nil {
 		return Token{}, &Error{Code: "MissingCredentials", Message: err.Error()}
 	}
-	policy, err := SessionPolicy(i.Bucket, prefix)
+	policy, err := sessionPolicy(i.Bucket, prefix)
 	if err != nil {
 		return Token{}, &Error{Code: "PolicyTooLong", Message: err.Error()}
 	}

@@ -5,15 +5,15 @@ import (
 	"strings"
 )
 
-// DispositionAttachment is the Content-Disposition signed for content a browser could execute: the
+// dispositionAttachment is the Content-Disposition signed for content a browser could execute: the
 // bucket's domain then serves it as a download, never as a page (stored XSS).
-const DispositionAttachment = "attachment"
+const dispositionAttachment = "attachment"
 
-// Inert reports whether a browser shows content of type ct without running anything in the
+// inert reports whether a browser shows content of type ct without running anything in the
 // bucket's origin: raster images, audio, video, plain text and opaque bytes. Everything else (HTML,
 // SVG and any +xml, JavaScript, CSS, XML, PDF, JSON, unknown or unparsable types) is treated as
 // active. The list is short on purpose: a type missing from it is only served as a download.
-func Inert(ct string) bool {
+func inert(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return false
@@ -37,11 +37,11 @@ func (r Rules) Disposition(types ...string) string {
 		return ""
 	}
 	if len(types) == 0 {
-		return DispositionAttachment
+		return dispositionAttachment
 	}
 	for _, t := range types {
-		if !Inert(t) {
-			return DispositionAttachment
+		if !inert(t) {
+			return dispositionAttachment
 		}
 	}
 	return ""

@@ -5,15 +5,15 @@ import "testing"
 func TestInert(t *testing.T) {
 	t.Parallel()
 	for _, ct := range []string{"image/png", "IMAGE/JPEG", "image/webp", "audio/mpeg", "video/mp4", "text/plain", "text/plain; charset=utf-8", "application/octet-stream"} {
-		if !Inert(ct) {
-			t.Errorf("Inert(%q) = false", ct)
+		if !inert(ct) {
+			t.Errorf("inert(%q) = false", ct)
 		}
 	}
 	for _, ct := range []string{"text/html", "Text/HTML; charset=UTF-8", "image/svg+xml", "text/javascript", "application/javascript",
 		"text/xml", "application/xml", "application/xhtml+xml", "image/x-xbitmap+xml", "application/pdf", "text/css", "application/json",
 		"", "not a type", "multipart/x-mixed-replace"} {
-		if Inert(ct) {
-			t.Errorf("Inert(%q) = true", ct)
+		if inert(ct) {
+			t.Errorf("inert(%q) = true", ct)
 		}
 	}
 }
@@ -25,7 +25,7 @@ func TestDisposition(t *testing.T) {
 		t.Errorf("png: %q", d)
 	}
 	for _, types := range [][]string{{"text/html"}, {"image/png", "image/svg+xml"}, nil} {
-		if d := r.Disposition(types...); d != DispositionAttachment {
+		if d := r.Disposition(types...); d != dispositionAttachment {
 			t.Errorf("%v: %q, want attachment", types, d)
 		}
 	}

@@ -65,7 +65,7 @@ func fuzzID(b []byte) (id [16]byte) {
 }
 
 // FuzzIntent runs a client's filename, content type and size through everything a handler does with
-// them: CheckIntent, ContentType (with and without an allow-list), Extension and ObjectKey.
+// them: CheckIntent, ContentType (with and without an allow-list), extension and ObjectKey.
 func FuzzIntent(f *testing.F) {
 	for _, s := range []struct {
 		name, ct string
@@ -97,7 +97,7 @@ func FuzzIntent(f *testing.F) {
 			}
 		} else {
 			// What CheckIntent lets through is what the handlers use.
-			if len(filename) > MaxFilenameBytes || !utf8.ValidString(filename) || strings.ContainsRune(filename, '\\') ||
+			if len(filename) > maxFilenameBytes || !utf8.ValidString(filename) || strings.ContainsRune(filename, '\\') ||
 				size < -1 || size > fuzzRules.MaxSize {
 				t.Fatalf("CheckIntent accepted %+v", in)
 			}
@@ -108,9 +108,9 @@ func FuzzIntent(f *testing.F) {
 			}
 		}
 
-		ext := Extension(filename)
-		if ext != "" && (!extRE.MatchString(ext) || len(ext) > MaxExtensionBytes) {
-			t.Fatalf("Extension(%q) = %q", filename, ext)
+		ext := extension(filename)
+		if ext != "" && (!extRE.MatchString(ext) || len(ext) > maxExtensionBytes) {
+			t.Fatalf("extension(%q) = %q", filename, ext)
 		}
 
 		for _, r := range []Rules{fuzzRules, limited} {
@@ -121,7 +121,7 @@ func FuzzIntent(f *testing.F) {
 				}
 				continue
 			}
-			if len(r.AllowedTypes) > 0 && !r.TypeAllowed(ct) {
+			if len(r.AllowedTypes) > 0 && !r.typeAllowed(ct) {
 				t.Fatalf("ContentType(%+v) = %q, not allowed", in, ct)
 			}
 			// The type becomes a signed header and a policy value: no line breaks or controls.

@@ -64,7 +64,7 @@ func (r Rules) Grant(how How, a Ask, now time.Time) (Grant, error) {
 	}
 	g := Grant{
 		Bucket: r.Bucket, Prefix: r.Prefix(a.User), User: a.User, Filename: a.Filename,
-		Size: a.Size, MaxSize: r.SizeLimit(), ForbidOverwrite: r.ForbidOverwrite,
+		Size: a.Size, MaxSize: r.sizeLimit(), ForbidOverwrite: r.ForbidOverwrite,
 		Now: now, Expires: now.Add(r.Expires), CallbackURL: r.CallbackURL,
 	}
 	if a.Size >= 0 {

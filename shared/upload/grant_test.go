@@ -25,7 +25,7 @@ func TestGrantPut(t *testing.T) {
 		t.Errorf("headers %v", h)
 	}
 	g, err = r.Grant(Put, Ask{Intent: Intent{Filename: "a.html", Size: 10}}, grantNow)
-	if err != nil || g.Disposition != DispositionAttachment || g.ContentType != "text/html" || g.Prefix != "u/" {
+	if err != nil || g.Disposition != dispositionAttachment || g.ContentType != "text/html" || g.Prefix != "u/" {
 		t.Errorf("html: %+v %v", g, err)
 	}
 	r.MaxSize, r.DefaultContentType = 0, ""
@@ -46,15 +46,15 @@ func TestGrantForm(t *testing.T) {
 	t.Parallel()
 	r := Rules{Dir: "u/", ForbidOverwrite: true}
 	g, err := r.Grant(FormAnyKey, Ask{Intent: Intent{Size: -1}}, grantNow)
-	if err != nil || g.MaxSize != MaxObjectBytes || g.Size != -1 || g.Prefix != "u/" || g.Key != "" || g.Disposition != DispositionAttachment || g.ContentType != "" {
+	if err != nil || g.MaxSize != MaxObjectBytes || g.Size != -1 || g.Prefix != "u/" || g.Key != "" || g.Disposition != dispositionAttachment || g.ContentType != "" {
 		t.Errorf("unnamed: %+v %v", g, err)
 	}
 	// Form always chooses the key; a form with no type bound is a download.
-	if g, err := r.Grant(Form, Ask{Intent: Intent{Size: -1}}, grantNow); err != nil || g.Key == "" || g.Disposition != DispositionAttachment {
+	if g, err := r.Grant(Form, Ask{Intent: Intent{Size: -1}}, grantNow); err != nil || g.Key == "" || g.Disposition != dispositionAttachment {
 		t.Errorf("Form unnamed: %+v %v", g, err)
 	}
 	g, err = r.Grant(FormAnyKey, Ask{Intent: Intent{Filename: "x.svg", Size: 5}}, grantNow)
-	if err != nil || g.ContentType != "image/svg+xml" || g.Disposition != DispositionAttachment || g.Size != 5 || g.MaxSize != 5 || g.Key == "" {
+	if err != nil || g.ContentType != "image/svg+xml" || g.Disposition != dispositionAttachment || g.Size != 5 || g.MaxSize != 5 || g.Key == "" {
 		t.Errorf("svg: %+v %v", g, err)
 	}
 	r.AllowedTypes = []string{"image/png", "image/jpeg"}
@@ -69,7 +69,7 @@ func TestGrantMultipart(t *testing.T) {
 	r := Rules{Dir: "u/", MaxSize: 100}
 	// The key carries the size, which every part's length is computed from.
 	g, err := r.Grant(Multipart, Ask{Intent: Intent{Filename: "a.js", Size: 42}}, grantNow)
-	if size, kerr := CheckIssuedKey("u/", g.Key); err != nil || kerr != nil || size != 42 || g.ContentType != "text/javascript" || g.Disposition != DispositionAttachment {
+	if size, kerr := CheckIssuedKey("u/", g.Key); err != nil || kerr != nil || size != 42 || g.ContentType != "text/javascript" || g.Disposition != dispositionAttachment {
 		t.Errorf("js: %+v %v %v", g, err, kerr)
 	}
 	if _, err := r.Grant(Multipart, Ask{Intent: Intent{Filename: "a.js", Size: -1}}, grantNow); code(err) != CodeInvalidArgument {

@@ -14,7 +14,7 @@ import (
 // the upload ID to the key it was initiated for, so a client that edits the size in the key names
 // an upload that does not exist (see CheckIssuedKey).
 func MultipartKey(dir string, in Intent, id [16]byte, now time.Time, size int64) string {
-	return dir + now.UTC().Format("2006/01/02/") + hex.EncodeToString(id[:]) + "-" + strconv.FormatInt(size, 10) + Extension(in.Filename)
+	return dir + now.UTC().Format("2006/01/02/") + hex.EncodeToString(id[:]) + "-" + strconv.FormatInt(size, 10) + extension(in.Filename)
 }
 
 // maxSizeDigits bounds the size in a key: 15 digits is over OSS's 48.8 TB object limit.
@@ -66,7 +66,7 @@ func CheckIssuedKey(dir, key string) (size int64, err error) {
 		}
 		size = n
 	}
-	if ext != "" && Extension("x"+ext) != ext {
+	if ext != "" && extension("x"+ext) != ext {
 		return -1, bad
 	}
 	return size, nil

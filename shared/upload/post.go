@@ -5,9 +5,9 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 )
 
-// SuccessActionStatus is the PostObject success_action_status every POST policy pins: an empty 200
+// successActionStatus is the PostObject success_action_status every POST policy pins: an empty 200
 // answer (what the demo page and Alibaba's published form code expect).
-const SuccessActionStatus = "200"
+const successActionStatus = "200"
 
 // PostPolicy renders g as a V4 POST policy for region: its conditions, and the form fields that
 // satisfy them (ossauth.PostPolicyV4.Fields returns them with the signature's).
@@ -18,7 +18,7 @@ const SuccessActionStatus = "200"
 // stored or how it is served is bound here, present or not: a condition on an absent field is
 // checked against an empty value.
 func (g Grant) PostPolicy(region string) ossauth.PostPolicyV4Options {
-	fields := map[string]string{"success_action_status": SuccessActionStatus}
+	fields := map[string]string{"success_action_status": successActionStatus}
 	conds := make([]ossauth.Condition, 0, 13)
 	if g.Key != "" {
 		conds = append(conds, ossauth.Eq("key", g.Key))
@@ -48,7 +48,7 @@ func (g Grant) PostPolicy(region string) ossauth.PostPolicyV4Options {
 		fields["x-oss-forbid-overwrite"] = "true"
 	}
 	conds = append(conds,
-		ossauth.Eq("success_action_status", SuccessActionStatus),
+		ossauth.Eq("success_action_status", successActionStatus),
 		ossauth.Eq("success_action_redirect", ""))
 	// The callback field is bound to this function's callback, or to nothing: OSS takes every form
 	// field, named in the policy or not (PostObject reference), so a client could otherwise add a

@@ -16,12 +16,12 @@ import (
 const (
 	// MaxKeyBytes is OSS's limit on an object key.
 	MaxKeyBytes = 1023
-	// MaxFilenameBytes bounds the filename a client may send.
-	MaxFilenameBytes = 255
-	// MaxContentTypeBytes bounds the content type a client may send.
-	MaxContentTypeBytes = 255
-	// MaxExtensionBytes bounds the extension kept from a filename (".tar.gz" keeps ".gz").
-	MaxExtensionBytes = 16
+	// maxFilenameBytes bounds the filename a client may send.
+	maxFilenameBytes = 255
+	// maxContentTypeBytes bounds the content type a client may send.
+	maxContentTypeBytes = 255
+	// maxExtensionBytes bounds the extension kept from a filename (".tar.gz" keeps ".gz").
+	maxExtensionBytes = 16
 	// MaxObjectBytes is OSS's limit on an object uploaded in one request (PutObject, PostObject).
 	MaxObjectBytes = 5 << 30
 )
@@ -50,8 +50,8 @@ type Rules struct {
 	CallbackURL string
 }
 
-// SizeLimit returns the largest object an authorization may allow: MaxSize, or OSS's limit.
-func (r Rules) SizeLimit() int64 {
+// sizeLimit returns the largest object an authorization may allow: MaxSize, or OSS's limit.
+func (r Rules) sizeLimit() int64 {
 	if r.MaxSize > 0 {
 		return r.MaxSize
 	}
@@ -67,8 +67,8 @@ type Intent struct {
 
 // CheckIntent validates client input: filename and content type syntax and length, size limits.
 func (r Rules) CheckIntent(in Intent) error {
-	if len(in.Filename) > MaxFilenameBytes {
-		return Errorf(CodeInvalidArgument, "filename is %d bytes; at most %d are allowed", len(in.Filename), MaxFilenameBytes)
+	if len(in.Filename) > maxFilenameBytes {
+		return Errorf(CodeInvalidArgument, "filename is %d bytes; at most %d are allowed", len(in.Filename), maxFilenameBytes)
 	}
 	if err := checkText("filename", in.Filename); err != nil {
 		return err
@@ -76,8 +76,8 @@ func (r Rules) CheckIntent(in Intent) error {
 	if strings.ContainsRune(in.Filename, '\\') {
 		return Errorf(CodeInvalidArgument, "filename must not contain a backslash")
 	}
-	if len(in.ContentType) > MaxContentTypeBytes {
-		return Errorf(CodeInvalidArgument, "contentType is %d bytes; at most %d are allowed", len(in.ContentType), MaxContentTypeBytes)
+	if len(in.ContentType) > maxContentTypeBytes {
+		return Errorf(CodeInvalidArgument, "contentType is %d bytes; at most %d are allowed", len(in.ContentType), maxContentTypeBytes)
 	}
 	if in.Size < -1 {
 		return Errorf(CodeInvalidArgument, "size must be a non-negative number of bytes")
@@ -111,14 +111,14 @@ func (r Rules) ContentType(in Intent) (string, error) {
 			return "", Errorf(CodeInvalidArgument, "contentType %q is not a media type like image/png", ct)
 		}
 		ct = mime.FormatMediaType(mt, params)
-	} else if ext := Extension(in.Filename); ext != "" {
+	} else if ext := extension(in.Filename); ext != "" {
 		// Parameters are dropped: a browser sends File.type ("text/plain"), never "; charset=utf-8".
 		ct, _, _ = strings.Cut(mime.TypeByExtension(ext), ";")
 	}
 	if ct == "" {
 		ct = r.DefaultContentType
 	}
-	if len(r.AllowedTypes) > 0 && !r.TypeAllowed(ct) {
+	if len(r.AllowedTypes) > 0 && !r.typeAllowed(ct) {
 		if ct == "" {
 			return "", Errorf(CodeUnsupportedMediaType, "name a contentType; allowed types are %s", strings.Join(r.AllowedTypes, ", "))
 		}
@@ -127,8 +127,8 @@ func (r Rules) ContentType(in Intent) (string, error) {
 	return ct, nil
 }
 
-// TypeAllowed reports whether the media type of ct (parameters ignored) is allowed.
-func (r Rules) TypeAllowed(ct string) bool {
+// typeAllowed reports whether the media type of ct (parameters ignored) is allowed.
+func (r Rules) typeAllowed(ct string) bool {
 	if len(r.AllowedTypes) == 0 {
 		return true
 	}
@@ -144,15 +144,15 @@ func (r Rules) TypeAllowed(ct string) bool {
 	return false
 }
 
-// Extension returns the lower-case extension of a filename (".png") if it is short and made of
+// extension returns the lower-case extension of a filename (".png") if it is short and made of
 // ASCII letters and digits only; otherwise "".
-func Extension(filename string) string {
+func extension(filename string) string {
 	base := filename
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
 	}
 	ext := strings.ToLower(path.Ext(base))
-	if len(ext) < 2 || len(ext) > MaxExtensionBytes || ext == base {
+	if len(ext) < 2 || len(ext) > maxExtensionBytes || ext == base {
 		return ""
 	}
 	for _, c := range ext[1:] {
@@ -167,7 +167,7 @@ func Extension(filename string) string {
 // id (16 random bytes from the caller) + the filename's safe extension. The client's name never
 // reaches the key beyond that extension, so no path, dot segment or odd character can.
 func ObjectKey(dir string, in Intent, id [16]byte, now time.Time) string {
-	return dir + now.UTC().Format("2006/01/02/") + hex.EncodeToString(id[:]) + Extension(in.Filename)
+	return dir + now.UTC().Format("2006/01/02/") + hex.EncodeToString(id[:]) + extension(in.Filename)
 }
 
 // CheckDir validates an upload prefix: non-empty, ends in "/", relative, no "." or ".." or empty

@@ -5,7 +5,7 @@
 // Set (fetched from a URL and cached, or given inline): the signature with a key of the set whose
 // type fits the token's algorithm (RS256/384/512, PS256/384/512, ES256/384/512, EdDSA; never
 // "none" or an HMAC algorithm), `iss` equal to the configured issuer, the configured audience in
-// `aud`, `exp` present and not passed, `nbf` and `iat` not in the future, with at most Leeway (60 s)
+// `aud`, `exp` present and not passed, `nbf` and `iat` not in the future, with at most leeway (60 s)
 // of clock skew. The user claim (default `sub`) must be a non-empty string. Claim names are matched
 // exactly (`EXP` is not `exp`) and a payload that names a claim twice is refused.
 //

@@ -19,22 +19,22 @@ import (
 
 // Limits of the key-set cache.
 const (
-	// MaxJWKSBytes bounds a fetched key set.
-	MaxJWKSBytes = 1 << 20
-	// DefaultRefetchInterval is the least time between two fetches of the key set: a flood of tokens
+	// maxJWKSBytes bounds a fetched key set.
+	maxJWKSBytes = 1 << 20
+	// defaultRefetchInterval is the least time between two fetches of the key set: a flood of tokens
 	// with unknown key ids costs the issuer at most one request per interval.
-	DefaultRefetchInterval = 30 * time.Second
-	// DefaultKeysTTL is how long a fetched key set is used before it is fetched again (a failed
+	defaultRefetchInterval = 30 * time.Second
+	// defaultKeysTTL is how long a fetched key set is used before it is fetched again (a failed
 	// fetch keeps the old set).
-	DefaultKeysTTL = time.Hour
-	// DefaultFetchTimeout bounds one fetch of the key set.
-	DefaultFetchTimeout = 5 * time.Second
-	// AnswerMargin is the time kept before a request's deadline when it waits for the key set:
+	defaultKeysTTL = time.Hour
+	// defaultFetchTimeout bounds one fetch of the key set.
+	defaultFetchTimeout = 5 * time.Second
+	// answerMargin is the time kept before a request's deadline when it waits for the key set:
 	// a request that has no usable keys answers unavailable this long before its deadline, so the
 	// answer is still sent in time.
-	AnswerMargin = 200 * time.Millisecond
-	// MinRSABits is the smallest RSA key accepted.
-	MinRSABits = 2048
+	answerMargin = 200 * time.Millisecond
+	// minRSABits is the smallest RSA key accepted.
+	minRSABits = 2048
 )
 
 // KeySet is the verification keys of a parsed JWKS.
@@ -107,14 +107,14 @@ func keyFamily(key any) string {
 	return ""
 }
 
-// fits reports whether key can verify alg: RSA keys of at least MinRSABits for RS*/PS*, the
+// fits reports whether key can verify alg: RSA keys of at least minRSABits for RS*/PS*, the
 // matching NIST curve for ES256/384/512, Ed25519 for EdDSA.
 func fits(key any, alg jose.SignatureAlgorithm) bool {
 	switch k := key.(type) {
 	case *rsa.PublicKey:
 		switch alg {
 		case jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512:
-			return k.N.BitLen() >= MinRSABits
+			return k.N.BitLen() >= minRSABits
 		}
 	case *ecdsa.PublicKey:
 		switch alg {
@@ -147,7 +147,7 @@ func (s staticKeys) keys(context.Context, bool) (KeySet, error) { return s.set, 
 // lock is held during a fetch: it runs in its own goroutine (with its own timeout, not the
 // request's), requests holding a set are answered with it at once (a stale set is refreshed in the
 // background), and only a request that has no usable set waits, until the fetch ends or until
-// AnswerMargin before its deadline. A failed fetch keeps the keys it has.
+// answerMargin before its deadline. A failed fetch keeps the keys it has.
 type remoteKeys struct {
 	url      string
 	client   *http.Client
@@ -224,12 +224,12 @@ func (r *remoteKeys) startLocked(now time.Time) *keyFetch {
 	return f
 }
 
-// wait returns the outcome of f, or an error once ctx is done or only AnswerMargin is left before
+// wait returns the outcome of f, or an error once ctx is done or only answerMargin is left before
 // its deadline, so the caller can still answer in time.
 func (f *keyFetch) wait(ctx context.Context) (KeySet, error) {
 	var expire <-chan time.Time
 	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl) - AnswerMargin
+		left := time.Until(dl) - answerMargin
 		if left <= 0 {
 			select {
 			case <-f.done: // finished already
@@ -261,10 +261,10 @@ func (f *keyFetch) outcome() (KeySet, error) {
 	return f.set, nil
 }
 
-// fetch reads the key set from the URL. It is bound by DefaultFetchTimeout, not by a request: its
+// fetch reads the key set from the URL. It is bound by defaultFetchTimeout, not by a request: its
 // outcome serves every request after it.
 func (r *remoteKeys) fetch() (KeySet, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultFetchTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), defaultFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
 	if err != nil {
@@ -283,12 +283,12 @@ func (r *remoteKeys) fetch() (KeySet, error) {
 	if resp.StatusCode != http.StatusOK {
 		return KeySet{}, fmt.Errorf("fetching the JWKS: HTTP %d", resp.StatusCode)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxJWKSBytes+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
 	if err != nil {
 		return KeySet{}, fmt.Errorf("fetching the JWKS: %w", err)
 	}
-	if len(b) > MaxJWKSBytes {
-		return KeySet{}, fmt.Errorf("the JWKS is over %d bytes", MaxJWKSBytes)
+	if len(b) > maxJWKSBytes {
+		return KeySet{}, fmt.Errorf("the JWKS is over %d bytes", maxJWKSBytes)
 	}
 	return ParseJWKS(b)
 }

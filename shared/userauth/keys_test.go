@@ -99,7 +99,7 @@ func TestStaleKeysServedWhileRefreshHangs(t *testing.T) {
 		if _, err := v.Verify(context.Background(), old.token()); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(DefaultKeysTTL) // the set is stale now
+		time.Sleep(defaultKeysTTL) // the set is stale now
 		hang := make(chan struct{})
 		fake.set(rotated.jwks, hang)
 
@@ -129,8 +129,8 @@ func TestStaleKeysServedWhileRefreshHangs(t *testing.T) {
 		if !unavailable(err) || ctx.Err() != nil {
 			t.Errorf("unknown kid, refresh hanging: %v (ctx %v); want unavailable before the deadline", err, ctx.Err())
 		}
-		if d := time.Since(start); d >= 3*time.Second || d < 3*time.Second-AnswerMargin {
-			t.Errorf("answered after %v; want within %v before the 3 s deadline", d, AnswerMargin)
+		if d := time.Since(start); d >= 3*time.Second || d < 3*time.Second-answerMargin {
+			t.Errorf("answered after %v; want within %v before the 3 s deadline", d, answerMargin)
 		}
 		if n := fake.count(); n != 2 {
 			t.Errorf("%d fetches, want 2: an unknown kid waits for the refresh under way", n)
@@ -166,14 +166,14 @@ func TestNoKeysAnswersBeforeDeadline(t *testing.T) {
 				defer cancel()
 				_, err := v.Verify(ctx, s.token())
 				d := time.Since(start)
-				if !unavailable(err) || ctx.Err() != nil || d >= budget || d < budget-AnswerMargin {
-					t.Errorf("budget %v: %v after %v (ctx %v); want unavailable within %v before the deadline", budget, err, d, ctx.Err(), AnswerMargin)
+				if !unavailable(err) || ctx.Err() != nil || d >= budget || d < budget-answerMargin {
+					t.Errorf("budget %v: %v after %v (ctx %v); want unavailable within %v before the deadline", budget, err, d, ctx.Err(), answerMargin)
 				}
 			})
 		}
 		wg.Wait()
 		// Less time left than the margin: answered at once.
-		ctx, cancel := context.WithTimeout(context.Background(), AnswerMargin/2)
+		ctx, cancel := context.WithTimeout(context.Background(), answerMargin/2)
 		defer cancel()
 		at := time.Now()
 		if _, err := v.Verify(ctx, s.token()); !unavailable(err) || time.Since(at) != 0 {
@@ -186,8 +186,8 @@ func TestNoKeysAnswersBeforeDeadline(t *testing.T) {
 		// The fetch fails (its own timeout); within the refetch interval nothing is fetched again
 		// and requests are answered at once.
 		settle(v)
-		if d := time.Since(start); d != DefaultFetchTimeout {
-			t.Errorf("the fetch ended after %v, want its timeout %v", d, DefaultFetchTimeout)
+		if d := time.Since(start); d != defaultFetchTimeout {
+			t.Errorf("the fetch ended after %v, want its timeout %v", d, defaultFetchTimeout)
 		}
 		at = time.Now()
 		if _, err := v.Verify(context.Background(), s.token()); !unavailable(err) || time.Since(at) != 0 || fake.count() != 1 {
@@ -196,7 +196,7 @@ func TestNoKeysAnswersBeforeDeadline(t *testing.T) {
 
 		// The issuer answers again: the next request after the interval fetches and verifies.
 		fake.set(s.jwks, nil)
-		time.Sleep(DefaultRefetchInterval)
+		time.Sleep(defaultRefetchInterval)
 		if user, err := v.Verify(context.Background(), s.token()); err != nil || user != "alice" || fake.count() != 2 {
 			t.Errorf("issuer back: %q, %v, %d fetches", user, err, fake.count())
 		}

@@ -14,17 +14,17 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// Leeway is the clock skew allowed on exp, nbf and iat.
-const Leeway = 60 * time.Second
+// leeway is the clock skew allowed on exp, nbf and iat.
+const leeway = 60 * time.Second
 
-// MaxTokenBytes bounds the bearer token read from a request.
-const MaxTokenBytes = 8 << 10
+// maxTokenBytes bounds the bearer token read from a request.
+const maxTokenBytes = 8 << 10
 
-// MaxKeysWithoutKid is how many keys a token without a kid may be checked against.
-const MaxKeysWithoutKid = 3
+// maxKeysWithoutKid is how many keys a token without a kid may be checked against.
+const maxKeysWithoutKid = 3
 
-// DefaultUserClaim is the claim that names the user when Options.UserClaim is empty.
-const DefaultUserClaim = "sub"
+// defaultUserClaim is the claim that names the user when Options.UserClaim is empty.
+const defaultUserClaim = "sub"
 
 // Algorithms are the signature algorithms accepted; "none" and HMAC ones never are.
 var Algorithms = []jose.SignatureAlgorithm{
@@ -46,14 +46,14 @@ type Options struct {
 	// UserClaim names the claim that identifies the user (default "sub"); it must be a non-empty
 	// string.
 	UserClaim string
-	// Client fetches the key set (default: an http.Client with DefaultFetchTimeout). Redirects are
+	// Client fetches the key set (default: an http.Client with defaultFetchTimeout). Redirects are
 	// never followed, whatever its CheckRedirect: a 3xx answer is a failed fetch.
 	Client *http.Client
 	// Now is the clock (nil: the real one).
 	Now func() time.Time
-	// RefetchInterval is the least time between two fetches (default DefaultRefetchInterval).
+	// RefetchInterval is the least time between two fetches (default defaultRefetchInterval).
 	RefetchInterval time.Duration
-	// KeysTTL is how long a fetched set is used before it is fetched again (default DefaultKeysTTL).
+	// KeysTTL is how long a fetched set is used before it is fetched again (default defaultKeysTTL).
 	KeysTTL time.Duration
 }
 
@@ -82,7 +82,7 @@ func New(o Options) (*Verifier, error) {
 	}
 	v := &Verifier{issuer: o.Issuer, audience: o.Audience, claim: o.UserClaim, now: o.Now}
 	if v.claim == "" {
-		v.claim = DefaultUserClaim
+		v.claim = defaultUserClaim
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -100,17 +100,17 @@ func New(o Options) (*Verifier, error) {
 	}
 	r := &remoteKeys{url: o.JWKSURL, client: o.Client, now: v.now, interval: o.RefetchInterval, ttl: o.KeysTTL}
 	if o.Client == nil {
-		r.client = &http.Client{Timeout: DefaultFetchTimeout}
+		r.client = &http.Client{Timeout: defaultFetchTimeout}
 	} else {
 		c := *o.Client // a copy: the caller's client keeps its own redirect policy
 		r.client = &c
 	}
 	r.client.CheckRedirect = noRedirects
 	if r.interval <= 0 {
-		r.interval = DefaultRefetchInterval
+		r.interval = defaultRefetchInterval
 	}
 	if r.ttl <= 0 {
-		r.ttl = DefaultKeysTTL
+		r.ttl = defaultKeysTTL
 	}
 	v.src = r
 	return v, nil
@@ -155,8 +155,8 @@ func Bearer(r *http.Request) (string, error) {
 	switch {
 	case tok == "":
 		return "", &Error{Reason: "sign in first: the bearer token is empty", Err: ErrNoToken}
-	case len(tok) > MaxTokenBytes:
-		return "", refuse(fmt.Sprintf("the bearer token is over %d bytes", MaxTokenBytes))
+	case len(tok) > maxTokenBytes:
+		return "", refuse(fmt.Sprintf("the bearer token is over %d bytes", maxTokenBytes))
 	}
 	return tok, nil
 }
@@ -195,7 +195,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 	if len(keys) == 0 {
 		return "", refuse("the token's algorithm " + string(alg) + " does not fit the issuer's key")
 	}
-	if len(keys) > MaxKeysWithoutKid {
+	if len(keys) > maxKeysWithoutKid {
 		// Each candidate costs a signature check: a token must name its key in a large set.
 		return "", refuse("the token names no key id (kid) and the issuer has several keys")
 	}
@@ -219,7 +219,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (string, error) {
 	if std.Expiry == nil {
 		return "", refuse("the token has no exp (expiry) claim")
 	}
-	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: v.issuer, AnyAudience: jwt.Audience{v.audience}, Time: v.now()}, Leeway); err != nil {
+	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: v.issuer, AnyAudience: jwt.Audience{v.audience}, Time: v.now()}, leeway); err != nil {
 		return "", refuse(claimReason(err))
 	}
 	var user string

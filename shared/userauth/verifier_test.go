@@ -214,7 +214,7 @@ func TestUnknownKidIsRateLimited(t *testing.T) {
 	if n := idp.Fetches(); n != 1 {
 		t.Errorf("JWKS fetched %d times for 200 unknown kids within the interval of the first fetch, want 1", n)
 	}
-	clk.Add(DefaultRefetchInterval)
+	clk.Add(defaultRefetchInterval)
 	for range 50 {
 		v.Verify(context.Background(), forge("bogus"))
 	}
@@ -236,7 +236,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(DefaultRefetchInterval)
+	clk.Add(defaultRefetchInterval)
 	if user, err := v.Verify(context.Background(), sign(t, idp, kid, nil)); err != nil || user != "alice" {
 		t.Fatalf("new key %s: %q, %v", kid, user, err)
 	}
@@ -248,7 +248,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	// The set is refetched when older than its TTL, even for known key ids (in the background: the
 	// request is answered with the set held).
-	clk.Add(DefaultKeysTTL)
+	clk.Add(defaultKeysTTL)
 	v.Verify(context.Background(), sign(t, idp, kid, nil))
 	settle(v)
 	if idp.Fetches() != 3 {
@@ -287,14 +287,14 @@ func TestIssuerDown(t *testing.T) {
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); !errors.As(err, &e) || !e.Unavailable {
 		t.Fatalf("within the refetch interval the verifier must not fetch again: %v", err)
 	}
-	clk.Add(DefaultRefetchInterval)
+	clk.Add(defaultRefetchInterval)
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); err != nil {
 		t.Fatalf("issuer back: %v", err)
 	}
 	fail.Lock()
 	down = true
 	fail.Unlock()
-	clk.Add(DefaultKeysTTL)
+	clk.Add(defaultKeysTTL)
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); err != nil {
 		t.Fatalf("cached keys must survive a failed refetch: %v", err)
 	}
@@ -317,7 +317,7 @@ func TestBearer(t *testing.T) {
 		{[]string{"Bearer "}, "", true},
 		{[]string{"Basic dXNlcjpwdw=="}, "", false},
 		{[]string{"Bearer a", "Bearer b"}, "", false},
-		{[]string{"Bearer " + strings.Repeat("a", MaxTokenBytes+1)}, "", false},
+		{[]string{"Bearer " + strings.Repeat("a", maxTokenBytes+1)}, "", false},
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		for _, h := range c.headers {
@@ -355,20 +355,20 @@ func TestNewChecksOptions(t *testing.T) {
 }
 
 // TestTokenWithoutKid: a token without kid is checked against the keys that fit its algorithm, at
-// most MaxKeysWithoutKid of them.
+// most maxKeysWithoutKid of them.
 func TestTokenWithoutKid(t *testing.T) {
 	t.Parallel()
 	clk := &clock{t: t0}
 	var keys []map[string]string
 	var privs []ed25519.PrivateKey
-	for range MaxKeysWithoutKid + 1 {
+	for range maxKeysWithoutKid + 1 {
 		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 		privs = append(privs, priv)
 		keys = append(keys, map[string]string{"kty": "OKP", "crv": "Ed25519", "x": b64(pub)})
 	}
 	claims := map[string]any{"iss": "https://idp.example", "aud": "app", "sub": "alice", "exp": t0.Unix() + 60}
-	tok, _ := localidp.SignWith(privs[MaxKeysWithoutKid-1], map[string]any{"alg": "EdDSA"}, claims)
-	for n, ok := range map[int]bool{MaxKeysWithoutKid: true, MaxKeysWithoutKid + 1: false} {
+	tok, _ := localidp.SignWith(privs[maxKeysWithoutKid-1], map[string]any{"alg": "EdDSA"}, claims)
+	for n, ok := range map[int]bool{maxKeysWithoutKid: true, maxKeysWithoutKid + 1: false} {
 		jwks, _ := json.Marshal(map[string]any{"keys": keys[:n]})
 		v, err := New(Options{JWKS: jwks, Issuer: "https://idp.example", Audience: "app", Now: clk.Now})
 		if err != nil {
