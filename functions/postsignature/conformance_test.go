@@ -9,6 +9,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
 // TestConformance runs every row of the conformance table through the real handler and checks
@@ -24,7 +25,7 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			creds := ossauth.Credentials{AccessKeyID: c.Key.AccessKeyID, AccessKeySecret: c.Key.AccessKeySecret, SecurityToken: c.Key.SecurityToken}
-			h, err := newHandler(cfg, staticCreds{creds}, func() time.Time { return localosstest.Now })
+			h, err := newHandler(cfg, &upload.Signer{Creds: staticCreds{creds}, Endpoint: cfg.Endpoint, Region: cfg.Region}, func() time.Time { return localosstest.Now })
 			if err != nil {
 				t.Fatal(err)
 			}

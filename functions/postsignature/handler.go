@@ -7,7 +7,6 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
-	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 	"github.com/fc-oss-upload/fc-oss-upload/templates"
 )
@@ -21,8 +20,9 @@ type server struct {
 	signer *upload.Signer
 }
 
-func newHandler(cfg config.Config, creds rolecred.Provider, now func() time.Time) (http.Handler, error) {
-	s := &server{cfg: cfg, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: now}, signer: &upload.Signer{Creds: creds, Endpoint: cfg.Endpoint, Region: cfg.Region}}
+// newHandler returns the function's handler, which signs with signer and reads the time from now.
+func newHandler(cfg config.Config, signer *upload.Signer, now func() time.Time) (http.Handler, error) {
+	s := &server{cfg: cfg, grants: fcweb.Grants{Rules: cfg.Rules, Auth: cfg.Auth, Now: now}, signer: signer}
 	page, err := templates.Page(templates.PageData{Function: cfg.Function, SignIn: cfg.Auth != nil, TokenURL: cfg.DemoTokenURL})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
 var (
@@ -43,7 +44,7 @@ func newTestHandler(t *testing.T, env map[string]string) http.Handler {
 	if cfg.Auth != nil {
 		cfg.Auth = fcwebtest.Verifier(t, base, testNow)
 	}
-	h, err := newHandler(cfg, staticCreds{testCreds}, func() time.Time { return testNow })
+	h, err := newHandler(cfg, &upload.Signer{Creds: staticCreds{testCreds}, Endpoint: cfg.Endpoint, Region: cfg.Region}, func() time.Time { return testNow })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/rolecred"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
 func main() {
@@ -18,7 +19,8 @@ func main() {
 	}
 	// The function role's credentials sign the policies: those FC passes with each invocation,
 	// else the default chain.
-	h, err := newHandler(cfg, &rolecred.Source{Invocation: fcweb.Credentials}, time.Now)
+	signer := &upload.Signer{Creds: &rolecred.Source{Invocation: fcweb.Credentials}, Endpoint: cfg.Endpoint, Region: cfg.Region}
+	h, err := newHandler(cfg, signer, time.Now)
 	if err != nil {
 		fcweb.Exit(err)
 	}
