@@ -4,7 +4,6 @@
 package main
 
 import (
-	"net/http"
 	"os"
 	"time"
 
@@ -18,16 +17,15 @@ func main() {
 	if err != nil {
 		fcweb.Exit(err)
 	}
-	var h http.Handler
-	h, err = newHandler(cfg, deps{
+	h, err := newHandler(cfg, deps{
 		// The function role's credentials: those FC passes with each invocation, else the default chain.
 		creds: &rolecred.Source{Invocation: fcweb.Credentials},
 		// The multipart calls go to OSS through its Go SDK, at the internal endpoint.
 		store: newSDKStore(cfg.InternalEndpoint, cfg.Bucket, cfg.Region),
 		now:   time.Now,
 	})
-	if err == nil {
-		err = fcweb.Serve(h)
+	if err != nil {
+		fcweb.Exit(err)
 	}
-	fcweb.Exit(err)
+	fcweb.Exit(fcweb.Serve(h))
 }

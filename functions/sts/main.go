@@ -25,8 +25,8 @@ func main() {
 	issuer := &stscred.Issuer{Client: client, Caller: &rolecred.Source{Invocation: fcweb.Credentials},
 		Bucket: cfg.Bucket, Dir: cfg.Rules.Dir, Duration: cfg.STSDuration}
 	h, err := newHandler(cfg, &stscred.Cache{Fetch: issuer.Fetch})
-	if err == nil {
-		err = fcweb.Serve(h)
+	if err != nil {
+		fcweb.Exit(err)
 	}
-	fcweb.Exit(err)
+	fcweb.Exit(fcweb.Serve(h))
 }
