@@ -46,30 +46,25 @@ type Adapter struct {
 // Invoke handles one HTTP trigger event. Every outcome, including a bad event or a panic, is an
 // HTTP response; the error result is never used, so FC never sees a function error.
 func (a Adapter) Invoke(ctx context.Context, ev events.HTTPTriggerEvent) (resp *events.HTTPTriggerResponse, _ error) {
-	rec := newRecorder()
 	ctx, requestID := invocationContext(ctx, str(ev.TriggerContext.RequestId))
 	defer func() {
 		if p := recover(); p != nil {
 			slog.Error("handler panic", "requestId", requestID, "panic", fmt.Sprint(p))
-			rec = newRecorder()
-			r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-			WriteError(rec, r, upload.Errorf(upload.CodeInternal, "internal error"))
-			resp = rec.response()
+			resp = errorResponse(ctx, upload.Errorf(upload.CodeInternal, "internal error"))
 		}
 	}()
 	req, err := newRequest(ctx, ev)
 	if err != nil {
-		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-		WriteError(rec, r, err)
-		return rec.response(), nil
+		return errorResponse(ctx, err), nil
 	}
+	rec := newRecorder()
 	a.Handler.ServeHTTP(rec, req)
 	return rec.response(), nil
 }
 
 // invocationContext returns ctx carrying what the go1 runtime passed with the invocation (the
 // function role's credentials and the request id, fallback when FC passed none), as the custom
-// runtime entry (Serve) does from the request's x-fc-* headers.
+// runtime entry (serveCustom) does from the request's x-fc-* headers.
 func invocationContext(ctx context.Context, fallbackID string) (context.Context, string) {
 	requestID := fallbackID
 	if fctx, ok := fccontext.FromContext(ctx); ok {
@@ -85,8 +80,13 @@ func invocationContext(ctx context.Context, fallbackID string) (context.Context,
 // refuse answers an event that is not handed to the handler, with err as a JSON error.
 func (a Adapter) refuse(ctx context.Context, err error) (*events.HTTPTriggerResponse, error) {
 	ctx, _ = invocationContext(ctx, "")
+	return errorResponse(ctx, err), nil
+}
+
+// errorResponse is the trigger response of err as a JSON error.
+func errorResponse(ctx context.Context, err error) *events.HTTPTriggerResponse {
 	rec := newRecorder()
-	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/", nil)
+	r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 	WriteError(rec, r, err)
-	return rec.response(), nil
+	return rec.response()
 }
