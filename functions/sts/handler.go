@@ -32,7 +32,7 @@ func newHandler(cfg config.Config, cache *stscred.Cache) (http.Handler, error) {
 		return nil, err
 	}
 	return warmable{fcweb.New(fcweb.Options{Function: cfg.Function, CORSOrigins: cfg.CORSOrigins, Page: page, Routes: []fcweb.Route{
-		{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: http.HandlerFunc(s.token)},
+		{Path: APIPath, Methods: []string{http.MethodGet, http.MethodPost}, Handler: fcweb.JSON(s.token)},
 	}}), s}, nil
 }
 
@@ -54,29 +54,25 @@ func (w warmable) Initialize(ctx context.Context) {
 	}
 }
 
-func (s *server) token(w http.ResponseWriter, r *http.Request) {
+func (s *server) token(r *http.Request) (any, error) {
 	user, err := fcweb.User(r, s.cfg.Auth)
 	if err != nil {
-		fcweb.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	dir := s.cfg.Rules.Prefix(user)
 	tok, err := s.cache.Get(r.Context(), dir)
-	if err != nil {
-		if refused(err) {
-			// Logged (with the cause) and answered with what to change in RAM.
-			fcweb.WriteError(w, r, s.fixes.refusedError(err))
-			return
-		}
-		fcweb.WriteError(w, r, upload.Unavailable("temporary upload credentials", err))
-		return
+	if refused(err) {
+		// Logged (with the cause) and answered with what to change in RAM.
+		return nil, s.fixes.refusedError(err)
+	} else if err != nil {
+		return nil, upload.Unavailable("temporary upload credentials", err)
 	}
 	ep := s.cfg.Endpoint
 	var cb *api.Callback
 	if s.cfg.Rules.CallbackURL != "" {
 		cb = osscallback.AliOSSOption(s.cfg.Rules.CallbackURL, user)
 	}
-	fcweb.WriteJSON(w, http.StatusOK, api.Token{
+	return api.Token{
 		Callback:        cb,
 		AccessKeyID:     tok.Credentials.AccessKeyID,
 		AccessKeySecret: tok.Credentials.AccessKeySecret,
@@ -88,5 +84,5 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		Cname:           ep.Addressing == ossauth.CNAME,
 		PathStyle:       ep.Addressing == ossauth.PathStyle,
 		Dir:             dir,
-	})
+	}, nil
 }
