@@ -83,6 +83,10 @@ type Options struct {
 	// STSRateLimit is the fake STS's AssumeRole calls per second (0: no limit; STS's is
 	// fakests.DefaultRateLimit).
 	STSRateLimit int
+	// InvocationOnly gives the functions their role's credentials only with each invocation, not
+	// in their environment too (FC sets those once per instance, and they can expire before it
+	// ends), so only a function that reads the invocation's credentials can sign.
+	InvocationOnly bool
 	// Real runs the functions against Alibaba Cloud: no fake STS or local OSS; the functions get the
 	// OSS_*/CORS_* settings of this process's environment, and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
 	// [/_SECURITY_TOKEN] as their role's credentials.
@@ -228,7 +232,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		fo := fcemu.Options{
 			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: fnCreds,
-			RoleEnv: true, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
+			RoleEnv: !o.InvocationOnly, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
 			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
 			Initializer: o.Initializer,
 		}
