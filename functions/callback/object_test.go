@@ -15,8 +15,8 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localoss"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 )

@@ -14,7 +14,7 @@ import (
 const callbackURL = "https://up.example.com/oss_upload_callback"
 
 // TestPresignSignsCallback: with OSS_CALLBACK_URL the URL carries callback and callback-var as
-// query parameters, which the V4 signature covers (scripts/localoss checks that end to end).
+// query parameters, which the V4 signature covers (internal/localoss checks that end to end).
 func TestPresignSignsCallback(t *testing.T) {
 	t.Parallel()
 	idp, env := fcwebtest.Issuer(t, testNow)

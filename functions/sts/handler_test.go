@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"

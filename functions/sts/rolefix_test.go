@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/fcweb/fcwebtest"
 )

@@ -1,6 +1,6 @@
 // Package ossvectors holds the official OSS signing vectors (vectors.json, sources in README.md) for
 // the tests of both the signer (shared/ossauth) and the local OSS's independent verifier
-// (scripts/localoss). It is data only: it imports neither, so neither test checks itself.
+// (internal/localoss). It is data only: it imports neither, so neither test checks itself.
 package ossvectors
 
 import (

@@ -19,9 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/build/fcbuild"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 )

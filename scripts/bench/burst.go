@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 )

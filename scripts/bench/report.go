@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
 )
 
 // WriteMarkdown writes the report as one Markdown table, then a line with the settings.

@@ -1,7 +1,7 @@
 // Package devstack runs the whole bundle on this machine: the four handler binaries, built exactly
 // as they are deployed (linux/amd64, static, trimmed), each under the FC runtime-API emulator
-// (scripts/fcemu) behind its own HTTP trigger front; a fake STS (scripts/fakests) and a strict local
-// OSS (scripts/localoss) sharing one key registry; and one origin that routes by path the way the
+// (scripts/fcemu) behind its own HTTP trigger front; a fake STS (internal/fakests) and a strict local
+// OSS (internal/localoss) sharing one key registry; and one origin that routes by path the way the
 // fc3-domain custom domain does, serving the demo pages. With Options.Callbacks the local OSS calls
 // the callback function (OSS_CALLBACK_URL is the origin's /oss_upload_callback) after each upload;
 // the callback function trusts only the local OSS's key.

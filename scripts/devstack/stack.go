@@ -17,12 +17,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localidp"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localoss"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/nodetools"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/nodetools"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 )
 
@@ -57,7 +57,7 @@ type Options struct {
 	Now func() time.Time
 	// Timeout is each function's timeout (default 10 s).
 	Timeout time.Duration
-	// Auth starts a local issuer (scripts/localidp) and turns per-user mode on against it: the
+	// Auth starts a local issuer (internal/localidp) and turns per-user mode on against it: the
 	// functions verify its tokens (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE) and the demo pages sign
 	// in by user name (DEMO_TOKEN_URL).
 	Auth bool

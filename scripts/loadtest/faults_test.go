@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
 )
 
 // outcome is what the sts function's client saw in one case.

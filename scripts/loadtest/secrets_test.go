@@ -11,8 +11,8 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
 )
 
 // secrets collects every value that must never be logged.

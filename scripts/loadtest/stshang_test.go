@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
 )
 
 // TestSTSHangNewPrefixesAnswer503BeforeTimeout (issue 18 row 7): STS hangs and 20 users with no

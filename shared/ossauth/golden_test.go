@@ -11,7 +11,7 @@ import (
 )
 
 // The vectors are the official ones of the OSS SDKs' own unit tests (internal/ossvectors, each with
-// the SDK file and test it comes from), never output of this package. scripts/localoss checks its
+// the SDK file and test it comes from), never output of this package. internal/localoss checks its
 // independent verifier against the same file, the V1 vectors included (this package signs V4
 // only: no flow uses V1).
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/nodetools"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/nodetools"
 )
 
 // TestPolicyJSONMatchesJavaSDK compares the document this package builds with the one pinned by the

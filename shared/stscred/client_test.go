@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
 )
 

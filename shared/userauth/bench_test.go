@@ -15,7 +15,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localidp"
 )
 
 // BenchmarkVerify measures one request's verification once the JWKS is cached, per algorithm

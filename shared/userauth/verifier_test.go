@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localidp"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localidp"
 )
 
 // clock is a settable test clock.

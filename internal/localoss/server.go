@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 // DefaultMaxObjectSize is the largest object accepted when Options.MaxObjectSize is zero: 5 GiB,

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localoss"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localoss"
 )
 
 // Clock is a settable clock shared by the local OSS and the test.

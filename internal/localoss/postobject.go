@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 const (

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 // TestRateLimitSlidingSecond: with RateLimit 3, the 4th and 5th calls within one second are

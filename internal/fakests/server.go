@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 // Role is one RAM role the fake STS lets callers assume.

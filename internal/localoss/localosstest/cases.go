@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 // Bucket and MaxSize are the settings every Case shares.

@@ -15,7 +15,7 @@ import (
 	ossv2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	ossv2cred "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	ossv1 "github.com/aliyun/aliyun-oss-go-sdk/oss"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 // Differential tests: requests signed and sent by the official OSS Go SDKs must be accepted,

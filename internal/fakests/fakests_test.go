@@ -17,8 +17,8 @@ import (
 	sts "github.com/alibabacloud-go/sts-20150401/v2/client"
 	"github.com/alibabacloud-go/tea/tea"
 
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/fakests"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/fakests"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 const (

@@ -16,7 +16,7 @@ import (
 // Dir returns the absolute path of scripts/node in this checkout.
 func Dir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "node")
+	return filepath.Join(filepath.Dir(file), "..", "..", "scripts", "node")
 }
 
 // Modules returns the node_modules folder of scripts/node.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	ossv2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
 // Multipart rules as OSS applies them, driven by the official v2 SDK (an independent client):

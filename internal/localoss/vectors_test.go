@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 	"github.com/fc-oss-upload/fc-oss-upload/internal/ossvectors"
-	"github.com/fc-oss-upload/fc-oss-upload/scripts/localcred"
 )
 
 // The golden vectors are the official ones of the OSS SDKs' own unit tests (internal/ossvectors,
