@@ -2,7 +2,6 @@ package localoss
 
 import (
 	"bytes"
-	"context"
 	"io/fs"
 	"net/http"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	ossv2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	ossv1 "github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
 )
 
@@ -28,19 +27,15 @@ func TestSessionPolicy(t *testing.T) {
 	withDeny := put("STS.deny", `{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:*"],"Resource":"acs:oss:*:*:`+testBucket+`/*"},{"Effect":"Deny","Action":["oss:Put*"],"Resource":["acs:oss:*:*:`+testBucket+`/uploads/secret*"]}]}`)
 	broken := put("STS.broken", `{"Statement":`)
 
-	ctx := context.Background()
 	putObject := func(c sdkCred, key string) string {
-		_, err := v2Client(env, c, ossv2.SignatureVersionV4, testRegion).PutObject(ctx, &ossv2.PutObjectRequest{
-			Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr(key), Body: strings.NewReader("data")})
-		return v2Code(err)
+		return v1Code(v1Bucket(t, env, c, ossv1.AuthV4, testRegion).PutObject(key, strings.NewReader("data")))
 	}
 	getObject := func(c sdkCred, key string) string {
-		res, err := v2Client(env, c, ossv2.SignatureVersionV1, testRegion).GetObject(ctx, &ossv2.GetObjectRequest{
-			Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr(key)})
+		rc, err := v1Bucket(t, env, c, ossv1.AuthV1, testRegion).GetObject(key)
 		if err == nil {
-			res.Body.Close()
+			rc.Close()
 		}
-		return v2Code(err)
+		return v1Code(err)
 	}
 	checks := []struct {
 		name, got, want string
@@ -60,11 +55,11 @@ func TestSessionPolicy(t *testing.T) {
 		}
 	}
 	// Multipart under the allowed prefix is PutObject too.
-	cl := v2Client(env, scoped, ossv2.SignatureVersionV4, testRegion)
-	if _, err := cl.InitiateMultipartUpload(ctx, &ossv2.InitiateMultipartUploadRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr("uploads/mp")}); err != nil {
+	cl := v1Bucket(t, env, scoped, ossv1.AuthV4, testRegion)
+	if _, err := cl.InitiateMultipartUpload("uploads/mp"); err != nil {
 		t.Errorf("initiate under uploads/: %v", err)
 	}
-	if _, err := cl.InitiateMultipartUpload(ctx, &ossv2.InitiateMultipartUploadRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr("mp")}); v2Code(err) != CodeAccessDenied {
+	if _, err := cl.InitiateMultipartUpload("mp"); v1Code(err) != CodeAccessDenied {
 		t.Errorf("initiate elsewhere: %v", err)
 	}
 }
@@ -138,9 +133,8 @@ func TestPublicReadAndAnonymous(t *testing.T) {
 	now := time.Now()
 	for _, public := range []bool{false, true} {
 		env := newTestEnv(t, now, func(o *Options) { o.PublicRead = public })
-		cl := v2Client(env, sdkCreds[0], ossv2.SignatureVersionV4, testRegion)
-		if _, err := cl.PutObject(context.Background(), &ossv2.PutObjectRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr(testKey),
-			ContentType: ossv2.Ptr("image/png"), Body: strings.NewReader("pixels")}); err != nil {
+		cl := v1Bucket(t, env, sdkCreds[0], ossv1.AuthV4, testRegion)
+		if err := cl.PutObject(testKey, strings.NewReader("pixels"), ossv1.ContentType("image/png")); err != nil {
 			t.Fatal(err)
 		}
 		u := env.http.URL + "/" + testBucket + "/" + rfc3986Escape(testKey, true)
@@ -215,11 +209,10 @@ func FuzzStorePaths(f *testing.F) {
 func TestStoreLayoutAndListing(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, time.Now())
-	cl := v2Client(env, sdkCreds[0], ossv2.SignatureVersionV1, testRegion)
+	cl := v1Bucket(t, env, sdkCreds[0], ossv1.AuthV1, testRegion)
 	keys := []string{"a", "a/b", "a/", "a.dir/x", "a.obj", "a.meta", testKey}
 	for _, k := range keys {
-		if _, err := cl.PutObject(context.Background(), &ossv2.PutObjectRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr(k),
-			Body: bytes.NewReader([]byte("body of " + k))}); err != nil {
+		if err := cl.PutObject(k, bytes.NewReader([]byte("body of "+k))); err != nil {
 			t.Fatalf("put %q: %v", k, err)
 		}
 	}

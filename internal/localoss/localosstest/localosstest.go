@@ -65,7 +65,10 @@ type Stack struct {
 	Clock  *Clock
 	Client *http.Client
 	Bucket string
-	start  time.Time // Options.Now
+	// URL is the plain-HTTP address of the local OSS, for clients that take an endpoint and send
+	// path-style requests with their own HTTP client (scripts/sdktest's SDK v2 tests).
+	URL   string
+	start time.Time // Options.Now
 }
 
 // New starts a local OSS for one test; it stops when the test ends.
@@ -105,13 +108,14 @@ func New(t testing.TB, o Options) *Stack {
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &Stack{Server: srv, Clock: clock, Client: &http.Client{Transport: tr}, Bucket: o.Bucket, start: o.Now}
+	return &Stack{Server: srv, Clock: clock, Client: &http.Client{Transport: tr}, Bucket: o.Bucket, URL: plain.URL, start: o.Now}
 }
 
 // outcome is the local OSS's answer to one request.
 type outcome struct {
-	status int
-	code   string // OSS error code, "" on success
+	status  int
+	code    string // OSS error code, "" on success
+	message string // OSS error message, "" on success
 }
 
 func (o outcome) String() string {
@@ -140,6 +144,7 @@ func (s *Stack) do(t testing.TB, req *http.Request) outcome {
 	o := outcome{status: resp.StatusCode}
 	if resp.StatusCode >= 300 {
 		o.code = between(body.String(), "<Code>", "</Code>")
+		o.message = between(body.String(), "<Message>", "</Message>")
 		if o.code == "" {
 			o.code = "HTTP " + resp.Status
 		}

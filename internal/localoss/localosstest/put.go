@@ -55,6 +55,14 @@ func (s *Stack) put(t testing.TB, method, rawURL string, headers map[string]stri
 	return s.do(t, req)
 }
 
+// Send sends a request to the local OSS as a client would (the headers as given, Content-Length
+// from body) and returns the status and, for a refusal, OSS's error code and message.
+func (s *Stack) Send(t testing.TB, method, rawURL string, headers map[string]string, body []byte) (status int, code, message string) {
+	t.Helper()
+	o := s.put(t, method, rawURL, headers, body)
+	return o.status, o.code, o.message
+}
+
 // CheckPUT uploads as the answer says and checks the local OSS stores exactly that object; before
 // that, it checks that each one-character change of the URL's parameters, of the key in its path,
 // of each header, a different size or type, another method and a late upload are all refused and

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
 
 // STS is an STS-credentials answer: temporary credentials and where they may upload.
@@ -18,17 +17,31 @@ type STS struct {
 	Cname, PathStyle                            bool
 }
 
-// sdk returns an OSS client (Alibaba's Go SDK v2, V4 signing: a signer independent of this
-// project) configured from the answer the way a browser client is, talking to the local OSS.
-func (s *Stack) sdk(a STS, id, secret, token string) *oss.Client {
-	cfg := oss.LoadDefaultConfig().WithRegion(a.Region).WithEndpoint(a.Endpoint).
-		WithUsePathStyle(a.PathStyle).WithUseCName(a.Cname).WithHttpClient(s.Client).WithRetryMaxAttempts(1).
-		WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, token))
-	return oss.NewClient(cfg)
+// sdk returns a bucket of an OSS client (Alibaba's Go SDK, V4 signing: a signer independent of
+// this project) configured from the answer the way a client is, talking to the local OSS. It is
+// the SDK the callback function uses (github.com/aliyun/aliyun-oss-go-sdk), so the product's tests
+// need no second OSS SDK; scripts/sdktest drives the local OSS with the SDK v2 as well.
+func (s *Stack) sdk(t testing.TB, a STS, id, secret, token string) *oss.Bucket {
+	t.Helper()
+	opts := []oss.ClientOption{oss.AuthVersion(oss.AuthV4), oss.Region(a.Region), oss.HTTPClient(s.Client),
+		oss.UseCname(a.Cname), oss.ForcePathStyle(a.PathStyle)}
+	if token != "" {
+		opts = append(opts, oss.SecurityToken(token))
+	}
+	c, err := oss.New(a.Endpoint, id, secret, opts...)
+	if err != nil {
+		t.Fatalf("OSS client for endpoint %q: %v", a.Endpoint, err)
+	}
+	c.Config.RetryTimes = 0
+	b, err := c.Bucket(a.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func serviceCode(err error) string {
-	var se *oss.ServiceError
+	var se oss.ServiceError
 	if errors.As(err, &se) {
 		return se.Code
 	}
@@ -52,12 +65,11 @@ func (s *Stack) CheckSTS(t testing.TB, a STS, w Want) {
 	if strings.HasPrefix(a.Region, "oss-") {
 		t.Errorf("answer region %q is not a region ID", a.Region)
 	}
-	c := s.sdk(a, a.AccessKeyID, a.AccessKeySecret, a.SecurityToken)
+	c := s.sdk(t, a, a.AccessKeyID, a.AccessKeySecret, a.SecurityToken)
 	key := w.Prefix + ClientName
 	body := []byte("uploaded with temporary credentials")
-	put := func(c *oss.Client, key string) error {
-		_, err := c.PutObject(ctx, &oss.PutObjectRequest{Bucket: oss.Ptr(a.Bucket), Key: oss.Ptr(key), Body: bytes.NewReader(body)})
-		return err
+	put := func(c *oss.Bucket, key string) error {
+		return c.PutObject(key, bytes.NewReader(body), oss.WithContext(ctx))
 	}
 
 	refused := func(what, wantCode string, err error) {
@@ -70,14 +82,14 @@ func (s *Stack) CheckSTS(t testing.TB, a STS, w Want) {
 	refused("put beside the prefix", "AccessDenied", put(c, outside))
 	refused("put at the bucket's root", "AccessDenied", put(c, ClientName))
 	for _, m := range mutations(a.AccessKeySecret) {
-		refused("secret changed to "+m, "SignatureDoesNotMatch", put(s.sdk(a, a.AccessKeyID, m, a.SecurityToken), key))
+		refused("secret changed to "+m, "SignatureDoesNotMatch", put(s.sdk(t, a, a.AccessKeyID, m, a.SecurityToken), key))
 	}
 	for _, m := range mutations(a.SecurityToken) {
-		refused("token changed", "", put(s.sdk(a, a.AccessKeyID, a.AccessKeySecret, m), key))
+		refused("token changed", "", put(s.sdk(t, a, a.AccessKeyID, a.AccessKeySecret, m), key))
 	}
-	refused("no token", "", put(s.sdk(a, a.AccessKeyID, a.AccessKeySecret, ""), key))
+	refused("no token", "", put(s.sdk(t, a, a.AccessKeyID, a.AccessKeySecret, ""), key))
 	for _, m := range mutations(a.AccessKeyID) {
-		refused("key ID changed to "+m, "", put(s.sdk(a, m, a.AccessKeySecret, a.SecurityToken), key))
+		refused("key ID changed to "+m, "", put(s.sdk(t, a, m, a.AccessKeySecret, a.SecurityToken), key))
 	}
 	if keys := s.keys(t); len(keys) != 0 {
 		t.Fatalf("refused requests stored %q", keys)
@@ -87,18 +99,17 @@ func (s *Stack) CheckSTS(t testing.TB, a STS, w Want) {
 		t.Fatalf("put under the prefix: %v", err)
 	}
 	s.checkStored(t, key, body, "")
-	_, err := c.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(a.Bucket), Key: oss.Ptr(key)})
+	_, err := c.GetObject(key, oss.WithContext(ctx))
 	refused("read back", "AccessDenied", err)
-	_, err = c.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: oss.Ptr(a.Bucket), Key: oss.Ptr(key)})
-	refused("delete", "AccessDenied", err)
-	up, err := c.InitiateMultipartUpload(ctx, &oss.InitiateMultipartUploadRequest{Bucket: oss.Ptr(a.Bucket), Key: oss.Ptr(w.Prefix + "big.bin")})
+	refused("delete", "AccessDenied", c.DeleteObject(key, oss.WithContext(ctx)))
+	up, err := c.InitiateMultipartUpload(w.Prefix+"big.bin", oss.WithContext(ctx))
 	if err != nil {
 		t.Fatalf("start a multipart upload under the prefix: %v", err)
 	}
-	if _, err := c.AbortMultipartUpload(ctx, &oss.AbortMultipartUploadRequest{Bucket: oss.Ptr(a.Bucket), Key: up.Key, UploadId: up.UploadId}); err != nil {
+	if err := c.AbortMultipartUpload(up, oss.WithContext(ctx)); err != nil {
 		t.Errorf("abort the multipart upload: %v", err)
 	}
-	_, err = c.InitiateMultipartUpload(ctx, &oss.InitiateMultipartUploadRequest{Bucket: oss.Ptr(a.Bucket), Key: oss.Ptr(outside)})
+	_, err = c.InitiateMultipartUpload(outside, oss.WithContext(ctx))
 	refused("multipart upload beside the prefix", "AccessDenied", err)
 	s.checkStored(t, key, body, "")
 }

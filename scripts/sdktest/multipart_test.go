@@ -1,4 +1,4 @@
-package localoss
+package sdktest
 
 import (
 	"bytes"
@@ -10,7 +10,9 @@ import (
 	"time"
 
 	ossv2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+
 	"github.com/fc-oss-upload/fc-oss-upload/internal/localcred"
+	"github.com/fc-oss-upload/fc-oss-upload/internal/localoss"
 )
 
 // Multipart rules as OSS applies them, driven by the official v2 SDK (an independent client):
@@ -54,8 +56,8 @@ func TestMultipartPartSizesAndOrder(t *testing.T) {
 
 	id := initiate(t, cl, "small")
 	parts := uploadParts(t, cl, "small", id, belowMin, atMin)
-	if code := completeCode(cl, "small", id, parts); code != CodeEntityTooSmall {
-		t.Errorf("a part under 100 KiB before the last: %q, want %s", code, CodeEntityTooSmall)
+	if code := completeCode(cl, "small", id, parts); code != localoss.CodeEntityTooSmall {
+		t.Errorf("a part under 100 KiB before the last: %q, want %s", code, localoss.CodeEntityTooSmall)
 	}
 	// The same upload completes with the small part last (the last part has no minimum).
 	if code := completeCode(cl, "small", id, parts[:1]); code != "" {
@@ -69,13 +71,13 @@ func TestMultipartPartSizesAndOrder(t *testing.T) {
 		"<Part><PartNumber>1</PartNumber><ETag>" + *parts[0].ETag + "</ETag></Part></CompleteMultipartUpload>"
 	_, err := cl.InvokeOperation(context.Background(), &ossv2.OperationInput{OpName: "CompleteMultipartUpload", Method: http.MethodPost,
 		Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr("order"), Parameters: map[string]string{"uploadId": *id}, Body: strings.NewReader(xmlBody)})
-	if code := v2Code(err); code != CodeInvalidPartOrder {
-		t.Errorf("descending parts: %q, want %s", code, CodeInvalidPartOrder)
+	if code := v2Code(err); code != localoss.CodeInvalidPartOrder {
+		t.Errorf("descending parts: %q, want %s", code, localoss.CodeInvalidPartOrder)
 	}
 	if code := completeCode(cl, "order", id, parts); code != "" {
 		t.Errorf("ascending parts: %q", code)
 	}
-	mustObject(t, env.srv, testBucket, "order", append(append([]byte(nil), atMin...), atMin...))
+	mustObject(t, env, "order", append(append([]byte(nil), atMin...), atMin...))
 }
 
 func TestMultipartSignedEveryCall(t *testing.T) {
@@ -96,34 +98,34 @@ func TestMultipartSignedEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := []byte("part one")
-	if status, code, raw := send(t, res.Method, res.URL, res.SignedHeaders, body); status != 200 {
-		t.Fatalf("presigned part: %d %s %s", status, code, raw)
+	if status, code, msg := env.stack.Send(t, res.Method, res.URL, res.SignedHeaders, body); status != 200 {
+		t.Fatalf("presigned part: %d %s %s", status, code, msg)
 	}
 	u, _ := url.Parse(res.URL)
 	q := u.Query()
 	q.Set("partNumber", "2") // the signature covers the part number
 	u.RawQuery = q.Encode()
-	if status, code, _ := send(t, http.MethodPut, u.String(), res.SignedHeaders, body); status != 403 || code != CodeSignatureDoesNotMatch {
+	if status, code, _ := env.stack.Send(t, http.MethodPut, u.String(), res.SignedHeaders, body); status != 403 || code != localoss.CodeSignatureDoesNotMatch {
 		t.Errorf("part number changed: %d %s", status, code)
 	}
-	unsigned := env.http.URL + "/" + testBucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?partNumber=1&uploadId=" + *id
-	if status, code, _ := send(t, http.MethodPut, unsigned, nil, body); status != 403 || code != CodeAccessDenied {
+	unsigned := env.url + "/" + testBucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/") + "?partNumber=1&uploadId=" + *id
+	if status, code, _ := env.stack.Send(t, http.MethodPut, unsigned, nil, body); status != 403 || code != localoss.CodeAccessDenied {
 		t.Errorf("unsigned part: %d %s", status, code)
 	}
 
 	// ListParts and AbortMultipartUpload are actions of their own.
 	_, err = putOnly.ListParts(ctx, &ossv2.ListPartsRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr(key), UploadId: id})
-	if code := v2Code(err); code != CodeAccessDenied {
+	if code := v2Code(err); code != localoss.CodeAccessDenied {
 		t.Errorf("ListParts without oss:ListParts: %q", code)
 	}
 	_, err = putOnly.AbortMultipartUpload(ctx, &ossv2.AbortMultipartUploadRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr(key), UploadId: id})
-	if code := v2Code(err); code != CodeAccessDenied {
+	if code := v2Code(err); code != localoss.CodeAccessDenied {
 		t.Errorf("Abort without oss:AbortMultipartUpload: %q", code)
 	}
 	// The upload ID belongs to its key.
 	full := v2Client(env, sdkCreds[0], ossv2.SignatureVersionV4, testRegion)
 	_, err = full.ListParts(ctx, &ossv2.ListPartsRequest{Bucket: ossv2.Ptr(testBucket), Key: ossv2.Ptr("uploads/other"), UploadId: id})
-	if code := v2Code(err); code != CodeNoSuchUpload {
+	if code := v2Code(err); code != localoss.CodeNoSuchUpload {
 		t.Errorf("upload ID under another key: %q", code)
 	}
 }
