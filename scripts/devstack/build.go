@@ -34,6 +34,8 @@ func Build(ctx context.Context, outDir string, race bool) (map[string]string, er
 		} else {
 			cmd := exec.CommandContext(ctx, "go", "build", "-race", "-o", out, "./functions/"+name)
 			cmd.Dir = Root()
+			// From the product module alone, as fcbuild builds (the go.work also joins scripts/).
+			cmd.Env = append(os.Environ(), "GOWORK=off")
 			if b, err := cmd.CombinedOutput(); err != nil {
 				return nil, fmt.Errorf("devstack: building %s with -race: %v\n%s", name, err, b)
 			}

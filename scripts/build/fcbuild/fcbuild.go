@@ -99,6 +99,25 @@ func modulePathOf(gomod []byte) string {
 	return ""
 }
 
+// goCommand is the go command run in b.Root for a deployed build: linux/amd64, static, and with
+// GOWORK=off, so that a function is built from the product module's go.mod and go.sum alone: the
+// repository's go.work joins the tooling module (scripts/), whose requirements must not change the
+// versions a deployed binary is built with.
+func (b Builder) goCommand(ctx context.Context, args ...string) *exec.Cmd {
+	goCmd := b.Go
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Dir = b.Root
+	env := b.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(append([]string(nil), env...), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOWORK=off")
+	return cmd
+}
+
 // Functions returns the names of the functions under root/functions, sorted: every directory that
 // holds a main.go.
 func Functions(root string) ([]string, error) {
@@ -178,19 +197,7 @@ func (b Builder) Compile(ctx context.Context, name, out string) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("fcbuild: invalid function name %q", name)
 	}
-	goCmd := b.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	cmd := exec.CommandContext(ctx, goCmd, "build",
-		"-trimpath", "-buildvcs=false", "-ldflags=-s -w",
-		"-o", out, "./functions/"+name)
-	cmd.Dir = b.Root
-	env := b.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd.Env = append(append([]string(nil), env...), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	cmd := b.goCommand(ctx, "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, "./functions/"+name)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()

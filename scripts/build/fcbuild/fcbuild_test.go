@@ -153,3 +153,36 @@ func TestFindRoot(t *testing.T) {
 		t.Error("FindRoot outside the module succeeded")
 	}
 }
+
+// TestBuildIgnoresWorkspace: a deployed function is built from the product module's go.mod alone.
+// The scratch module's go.work names a module that does not exist, so any go command that used the
+// workspace would fail.
+func TestBuildIgnoresWorkspace(t *testing.T) {
+	root := scratchModule(t, "hello")
+	if err := os.WriteFile(filepath.Join(root, "go.work"), []byte("go 1.22\n\nuse (\n\t.\n\t./missing\n)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := fcbuild.Builder{Root: root}
+	if _, err := b.Build(context.Background(), "hello"); err != nil {
+		t.Errorf("Build under a go.work: %v", err)
+	}
+	if files, err := b.Inputs(context.Background(), "hello"); err != nil || len(files) == 0 {
+		t.Errorf("Inputs under a go.work = %v, %v", files, err)
+	}
+}
+
+// TestFindRootFromToolingModule: from inside the tooling module (scripts/, a module of its own)
+// FindRoot still finds the product module's root.
+func TestFindRootFromToolingModule(t *testing.T) {
+	root := scratchModule(t, "hello")
+	tools := filepath.Join(root, "scripts", "build")
+	if err := os.MkdirAll(tools, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "scripts", "go.mod"), []byte("module "+fcbuild.ModulePath+"/scripts\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fcbuild.FindRoot(tools); err != nil || got != root {
+		t.Errorf("FindRoot = %q, %v; want %q", got, err, root)
+	}
+}

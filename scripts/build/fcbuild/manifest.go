@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -31,20 +30,10 @@ func (b Builder) Inputs(ctx context.Context, name string) ([]string, error) {
 	if !validName.MatchString(name) {
 		return nil, fmt.Errorf("fcbuild: invalid function name %q", name)
 	}
-	goCmd := b.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
 	format := `{{if and .Module (eq .Module.Path "` + ModulePath + `")}}` +
 		`{{range .GoFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}` +
 		`{{range .EmbedFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}{{end}}`
-	cmd := exec.CommandContext(ctx, goCmd, "list", "-deps", "-f", format, "./functions/"+name)
-	cmd.Dir = b.Root
-	env := b.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd.Env = append(append([]string(nil), env...), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	cmd := b.goCommand(ctx, "list", "-deps", "-f", format, "./functions/"+name)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
