@@ -5,11 +5,13 @@
 //
 // For each function it runs
 //
-//	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags="-s -w" \
+//	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOWORK=off go build -trimpath -buildvcs=false -ldflags="-s -w" \
 //	    -o functions/<name>/dist/main ./functions/<name>
 //
-// writes functions/<name>/function.zip (main at the root, mode 0755) and prints a size table. It can be
-// run from any directory inside the module; s.yaml runs it as the pre-deploy action of each function.
+// (GOWORK=off: from the product's go.mod alone, whatever the go.work that joins this tooling module
+// selects), writes functions/<name>/function.zip (main at the root, mode 0755) and prints a size table.
+// It can be run from any directory of the repository; s.yaml runs it as the pre-deploy action of each
+// function.
 package main
 
 import (
