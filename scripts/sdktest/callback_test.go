@@ -21,6 +21,7 @@ import (
 	ossv2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 
 	"github.com/fc-oss-upload/fc-oss-upload/internal/localoss"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/osscallback"
 )
 
@@ -99,7 +100,7 @@ func TestCallbackWithSDK(t *testing.T) {
 		User: "alice", Filename: "a b.png"}
 	img := u.Image
 	u.Image = nil
-	if u != want || img == nil || *img != (osscallback.Image{Width: 3, Height: 2, Format: "png"}) {
+	if u != want || img == nil || *img != (api.Image{Width: 3, Height: 2, Format: "png"}) {
 		t.Errorf("callback body %+v image %+v\nwant %+v", u, img, want)
 	}
 }
