@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/api"
 )
 
@@ -48,5 +52,58 @@ func uploaded(t *testing.T, resp *http.Response, key string, size int) {
 	var a api.Uploaded
 	if resp.StatusCode != 200 || json.Unmarshal(body, &a) != nil || a.Key != key || a.Size != int64(size) || a.ContentType != "image/png" {
 		t.Fatalf("upload of %s: %d %s", key, resp.StatusCode, body)
+	}
+}
+
+// TestNoRoleCredentials: a function that FC passes no credentials (deployed without a role) falls
+// back to credentials-go's default chain; when that chain has only an HTTP provider (here the
+// credentials URI, ALIBABA_CLOUD_CREDENTIALS_URI, answering 500) and it fails, each signer answers
+// 503 with a JSON code, and the process lives on. On the go1 entry this once panicked: the event
+// limit had replaced http.DefaultTransport with a type credentials-go cannot clone.
+func TestNoRoleCredentials(t *testing.T) {
+	var asked atomic.Int64
+	uri := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "no role here", http.StatusInternalServerError)
+	}))
+	defer uri.Close()
+	for fn, path := range map[string]string{
+		"sts":           "/get_sts_token_for_oss_upload",
+		"postsignature": "/get_post_signature_for_oss_upload?filename=a.png",
+		"presignedurl":  "/get_presigned_url_for_oss_upload?filename=a.png&size=3",
+	} {
+		t.Run(fn, func(t *testing.T) {
+			before := asked.Load() // sts may ask at start, as its initializer warms up
+			env := append(append([]string{}, stack.Env...), "ALIBABA_CLOUD_CREDENTIALS_URI="+uri.URL)
+			o := fcemu.Options{Binary: stack.Bins[fn], Env: env, FunctionName: fn}
+			var f interface {
+				http.Handler
+				Close() error
+			}
+			var err error
+			if len(stack.Pools) > 0 {
+				f, err = fcemu.StartCustom(context.Background(), o)
+			} else {
+				f, err = fcemu.Start(context.Background(), o)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for i := range 2 { // the second answer shows the process survived the first
+				rec := httptest.NewRecorder()
+				f.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+				var e api.Error
+				if rec.Code != http.StatusServiceUnavailable || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code == "" {
+					t.Fatalf("request %d: %d %.300s; want 503 with a JSON code", i+1, rec.Code, rec.Body)
+				}
+				if strings.Contains(rec.Body.String(), "panic") {
+					t.Errorf("request %d: %s", i+1, rec.Body)
+				}
+			}
+			if asked.Load() == before {
+				t.Errorf("the credentials URI was never asked: the test did not reach credentials-go's HTTP provider")
+			}
+		})
 	}
 }

@@ -33,15 +33,34 @@ var tooLargeMark = []byte("\x00fc-oss-upload: event too large: ")
 // event (a 32 MB binary body in base64) alone costs a 64 MB buffer plus the 32 MB one it grew from,
 // before any handler runs. eventLimit reads the GET .../invocation/next answer first, up to max
 // bytes: a larger one is drained in 32 KiB steps and replaced by a short tooLargeMark payload, which
-// invokeBytes answers with 413. Everything else passes through untouched.
+// invokeBytes answers with 413. Everything else passes through untouched (through next, or, when
+// installed by limitEvents, back to the transport itself).
 type eventLimit struct {
 	next http.RoundTripper
 	max  int64
+	// skip answers other requests with http.ErrSkipAltProtocol: the transport that registered
+	// eventLimit for "http" then sends them itself.
+	skip bool
+}
+
+// limitEvents makes t read the runtime API's events through eventLimit, as the handler for the
+// "http" scheme that t consults before sending a request itself (http.Transport.RegisterProtocol);
+// t stays an *http.Transport. Replacing http.DefaultTransport with another type would break
+// libraries that assert it: credentials-go v1.4.14 clones it as
+// http.DefaultTransport.(*http.Transport) for every HTTP credential provider of its default chain
+// (credentials/internal/http/http.go), which then panics in a function FC passed no credentials.
+// A clone of t does not carry the registration (http.Transport.Clone copies no protocols).
+func limitEvents(t *http.Transport, max int64) {
+	t.RegisterProtocol("http", eventLimit{next: t.Clone(), max: max, skip: true})
 }
 
 func (t eventLimit) RoundTrip(r *http.Request) (*http.Response, error) {
+	isNext := r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/runtime/invocation/next")
+	if !isNext && t.skip {
+		return nil, http.ErrSkipAltProtocol
+	}
 	resp, err := t.next.RoundTrip(r)
-	if err != nil || r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/runtime/invocation/next") || resp.StatusCode != http.StatusOK {
+	if err != nil || !isNext || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
 	var buf bytes.Buffer

@@ -29,7 +29,11 @@ func TestEventLimitTransport(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	c := &http.Client{Transport: eventLimit{next: http.DefaultTransport, max: max}}
+	// Installed as the go1 entry installs it on http.DefaultTransport, and used by a client with
+	// no Transport of its own, as the SDK's runtime API client is.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	limitEvents(tr, max)
+	c := &http.Client{Transport: tr}
 	get := func(path string) []byte {
 		t.Helper()
 		resp, err := c.Get(srv.URL + path)
@@ -51,6 +55,15 @@ func TestEventLimitTransport(t *testing.T) {
 	}
 	if got := get("/2020-11-11/runtime/invocation/id/response"); len(got) != 5000 {
 		t.Errorf("another path: %d bytes; want 5000 untouched", len(got))
+	}
+	// What credentials-go does with http.DefaultTransport (credentials/internal/http/http.go):
+	// the limited transport is still an *http.Transport, and a clone of it sends every request,
+	// the runtime API's included, untouched.
+	var rt http.RoundTripper = tr
+	clone := rt.(*http.Transport).Clone()
+	c = &http.Client{Transport: clone}
+	if got := get(next); len(got) != 5000 {
+		t.Errorf("through a clone: %d bytes; want 5000 untouched", len(got))
 	}
 }
 
