@@ -44,8 +44,8 @@ func (s *server) companionRoutes() fcweb.Route {
 	mux := http.NewServeMux()
 	mux.Handle("GET /s3/params", fcweb.JSON(s.params))
 	mux.Handle("POST /s3/multipart", fcweb.JSON(s.initiate))
-	mux.HandleFunc("GET /s3/multipart/{uploadId}", s.listParts)
-	mux.HandleFunc("DELETE /s3/multipart/{uploadId}", s.abortMultipart)
+	mux.Handle("GET /s3/multipart/{uploadId}", fcweb.JSON(s.listParts))
+	mux.Handle("DELETE /s3/multipart/{uploadId}", fcweb.JSON(s.abortMultipart))
 	mux.Handle("GET /s3/multipart/{uploadId}/{partNumber}", fcweb.JSON(s.partURL))
 	mux.Handle("POST /s3/multipart/{uploadId}/complete", fcweb.JSON(s.complete))
 	mux.HandleFunc("/s3/", func(w http.ResponseWriter, r *http.Request) {
@@ -210,9 +210,9 @@ func (s *server) initiate(r *http.Request) (any, error) {
 	if err := s.checkUploadSize(g.Size); err != nil {
 		return nil, err
 	}
-	creds, err := s.creds.Credentials(r.Context())
+	creds, err := s.roleCreds(r)
 	if err != nil {
-		return nil, upload.Unavailable("upload credentials", err)
+		return nil, err
 	}
 	// The size is in the key (upload.MultipartKey): OSS binds the upload ID to it, so the later
 	// calls read it back (upload.CheckIssuedKey) and a client cannot change it.
@@ -322,43 +322,51 @@ func (s *server) partURL(r *http.Request) (any, error) {
 
 // --- GET /s3/multipart/{uploadId}: the parts uploaded so far (resume) ---
 
-func (s *server) listParts(w http.ResponseWriter, r *http.Request) {
-	t, err := s.target(r)
-	if err == nil {
-		var creds ossauth.Credentials
-		if creds, err = s.creds.Credentials(r.Context()); err != nil {
-			err = upload.Unavailable("upload credentials", err)
-		} else {
-			var parts []api.Part
-			if parts, err = s.store.ListParts(r.Context(), creds, t.key, t.uploadID); err == nil {
-				if parts == nil {
-					parts = []api.Part{}
-				}
-				fcweb.WriteJSON(w, http.StatusOK, parts)
-				return
-			}
-			err = ossFailure("listing the parts", err)
-		}
+func (s *server) listParts(r *http.Request) (any, error) {
+	t, creds, err := s.targetWithCreds(r)
+	if err != nil {
+		return nil, err
 	}
-	fcweb.WriteError(w, r, err)
+	parts, err := s.store.ListParts(r.Context(), creds, t.key, t.uploadID)
+	if err != nil {
+		return nil, ossFailure("listing the parts", err)
+	}
+	if parts == nil {
+		parts = []api.Part{} // Uppy reads a JSON array
+	}
+	return parts, nil
 }
 
 // --- DELETE /s3/multipart/{uploadId}: abort ---
 
-func (s *server) abortMultipart(w http.ResponseWriter, r *http.Request) {
-	t, err := s.target(r)
-	if err == nil {
-		var creds ossauth.Credentials
-		if creds, err = s.creds.Credentials(r.Context()); err != nil {
-			err = upload.Unavailable("upload credentials", err)
-		} else if err = s.store.Abort(r.Context(), creds, t.key, t.uploadID); err == nil {
-			fcweb.WriteJSON(w, http.StatusOK, struct{}{})
-			return
-		} else {
-			err = ossFailure("aborting the upload", err)
-		}
+func (s *server) abortMultipart(r *http.Request) (any, error) {
+	t, creds, err := s.targetWithCreds(r)
+	if err != nil {
+		return nil, err
 	}
-	fcweb.WriteError(w, r, err)
+	if err := s.store.Abort(r.Context(), creds, t.key, t.uploadID); err != nil {
+		return nil, ossFailure("aborting the upload", err)
+	}
+	return struct{}{}, nil
+}
+
+// roleCreds are the function role's credentials, which make the multipart calls.
+func (s *server) roleCreds(r *http.Request) (ossauth.Credentials, error) {
+	creds, err := s.creds.Credentials(r.Context())
+	if err != nil {
+		return ossauth.Credentials{}, upload.Unavailable("upload credentials", err)
+	}
+	return creds, nil
+}
+
+// targetWithCreds is the upload a request names (s.target) and the credentials to act on it.
+func (s *server) targetWithCreds(r *http.Request) (target, ossauth.Credentials, error) {
+	t, err := s.target(r)
+	if err != nil {
+		return t, ossauth.Credentials{}, err
+	}
+	creds, err := s.roleCreds(r)
+	return t, creds, err
 }
 
 // --- POST /s3/multipart/{uploadId}/complete ---
@@ -385,9 +393,9 @@ func (s *server) complete(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	creds, err := s.creds.Credentials(r.Context())
+	creds, err := s.roleCreds(r)
 	if err != nil {
-		return nil, upload.Unavailable("upload credentials", err)
+		return nil, err
 	}
 	held, err := s.store.ListParts(r.Context(), creds, t.key, t.uploadID)
 	if err != nil {
