@@ -30,8 +30,8 @@ type Webhook struct {
 	AttemptTimeout time.Duration
 	// Backoff is the pause before the second try, doubled before each later one (default 200 ms).
 	Backoff time.Duration
-	// Client sends the POSTs. Optional; nil means http.DefaultClient (each try is bounded by its
-	// context).
+	// Client sends the POSTs. Optional; nil means a client that does not follow redirects (each
+	// try is bounded by its context).
 	Client *http.Client
 
 	signer *standardwebhooks.Webhook
@@ -117,7 +117,7 @@ func (w *Webhook) try(ctx context.Context, timeout time.Duration, id string, ts 
 	h.Set(standardwebhooks.HeaderWebhookSignature, sig)
 	c := w.Client
 	if c == nil {
-		c = http.DefaultClient
+		c = noRedirects
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -130,6 +130,10 @@ func (w *Webhook) try(ctx context.Context, timeout time.Duration, id string, ts 
 	}
 	return resp.StatusCode, nil
 }
+
+// noRedirects sends each delivery to the configured URL only: a redirect answer (3xx) is a failed
+// delivery, not retried, and the signed payload never goes where the receiver points it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // retryable reports whether a try that ended with status (0: no answer) may succeed when repeated.
 func retryable(status int) bool {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -121,6 +122,29 @@ func TestWebhookDoesNotRetry4xx(t *testing.T) {
 	n, err, _, calls := deliver(t, func(r *http.Request) (*http.Response, error) { return answer(401), nil })
 	if err == nil || n != 1 || calls != 1 {
 		t.Fatalf("Deliver = %d, %v (%d calls); want one try", n, err, calls)
+	}
+}
+
+// TestWebhookDoesNotFollowRedirects: with the default client, a receiver that redirects (307
+// keeps the method and body) fails the delivery after one try, and the redirect's target never
+// gets the signed payload.
+func TestWebhookDoesNotFollowRedirects(t *testing.T) {
+	var elsewhere, hook int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere++ }))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hook++
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	w, err := NewWebhook(srv.URL, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.Deliver(context.Background(), "msg_1", time.Now(), []byte(`{}`))
+	var de *DeliveryError
+	if !errors.As(err, &de) || de.Status != http.StatusTemporaryRedirect || n != 1 || hook != 1 || elsewhere != 0 {
+		t.Fatalf("Deliver = %d, %v; hook asked %d, redirect target %d; want one failed try with 307 and no request elsewhere", n, err, hook, elsewhere)
 	}
 }
 
