@@ -75,21 +75,7 @@ func TestNoRoleCredentials(t *testing.T) {
 		t.Run(fn, func(t *testing.T) {
 			before := asked.Load() // sts may ask at start, as its initializer warms up
 			env := append(append([]string{}, stack.Env...), "ALIBABA_CLOUD_CREDENTIALS_URI="+uri.URL)
-			o := fcemu.Options{Binary: stack.Bins[fn], Env: env, FunctionName: fn}
-			var f interface {
-				http.Handler
-				Close() error
-			}
-			var err error
-			if len(stack.Pools) > 0 {
-				f, err = fcemu.StartCustom(context.Background(), o)
-			} else {
-				f, err = fcemu.Start(context.Background(), o)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := startAlone(t, fcemu.Options{Binary: stack.Bins[fn], Env: env, FunctionName: fn})
 			for i := range 2 { // the second answer shows the process survived the first
 				rec := httptest.NewRecorder()
 				f.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

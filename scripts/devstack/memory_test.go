@@ -15,6 +15,31 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 )
 
+// startAlone starts one function process outside the stack, on the entry the stack runs (go1, or
+// the custom runtime's HTTP server); the test closes it.
+func startAlone(t *testing.T, o fcemu.Options) interface {
+	http.Handler
+	PID() int
+} {
+	t.Helper()
+	var f interface {
+		http.Handler
+		PID() int
+		Close() error
+	}
+	var err error
+	if len(stack.Pools) > 0 {
+		f, err = fcemu.StartCustom(context.Background(), o)
+	} else {
+		f, err = fcemu.Start(context.Background(), o)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 // memorySizeMB is the deployed memorySize (s.yaml vars.memorySize).
 const memorySizeMB = 128
 
@@ -41,22 +66,7 @@ func TestLargestEventPeakRSS(t *testing.T) {
 			}
 			// The same binary on the entry the stack runs (go1, or the custom runtime's HTTP server,
 			// where the function's Content-Length check refuses the body before it is read).
-			o := fcemu.Options{Binary: stack.Bins["sts"], Env: stack.Env, FunctionName: "sts", MemoryMB: memorySizeMB}
-			var f interface {
-				http.Handler
-				PID() int
-				Close() error
-			}
-			var err error
-			if len(stack.Pools) > 0 {
-				f, err = fcemu.StartCustom(context.Background(), o)
-			} else {
-				f, err = fcemu.Start(context.Background(), o)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := startAlone(t, fcemu.Options{Binary: stack.Bins["sts"], Env: stack.Env, FunctionName: "sts", MemoryMB: memorySizeMB})
 			req := httptest.NewRequest(http.MethodPost, "/get_sts_token_for_oss_upload", bytes.NewReader(c.body()))
 			req.Header.Set("Content-Type", c.contentType)
 			rec := httptest.NewRecorder()
