@@ -14,36 +14,25 @@ type Fetcher func(ctx context.Context, prefix string) (Token, error)
 
 // Cache hands out credentials per prefix, calling Fetch at most once at a time per prefix.
 //
-// A token is handed out while more than MinRemaining of it is left. Once less than RefreshBefore is
+// A token is handed out while more than minRemaining of it is left. Once less than refreshBefore is
 // left, the next request starts one refresh in the background and still gets the cached token;
-// only when no usable token exists do requests wait, until AnswerBefore their own deadline (so
+// only when no usable token exists do requests wait, until answerBefore their own deadline (so
 // they can still answer 503 in time), and distinct prefixes are fetched in parallel. Failed fetches are
 // retried with exponential backoff and full jitter within FetchTimeout, and a failure is remembered
 // for a short backoff so an STS outage is not hammered.
 type Cache struct {
 	// Fetch obtains credentials. Required.
 	Fetch Fetcher
-	// RefreshBefore starts a refresh when less than this is left (default 10 min; at most half the
-	// token's lifetime).
-	RefreshBefore time.Duration
-	// MinRemaining: no token with less than this left is ever handed out, whatever its lifetime
-	// (default 5 min), so a client always has time to upload with it.
-	MinRemaining time.Duration
 	// FetchTimeout bounds one refresh including its retries (default 8 s).
 	FetchTimeout time.Duration
 	// MaxEntries bounds the number of cached prefixes (default 1024).
 	MaxEntries int
-	// AnswerBefore is how long before its context's deadline a waiting Get gives up, so that the
-	// caller can still answer (503) before the platform's timeout answers for it (default 1 s, at
-	// most half the time left).
-	AnswerBefore time.Duration
 	// Now and Rand are the clock and jitter source; nil means the real ones.
 	Now  func() time.Time
 	Rand func() float64
 
 	mu      sync.Mutex
 	entries map[string]*entry
-	calls   int64
 }
 
 type entry struct {
@@ -67,14 +56,17 @@ const (
 	backoffBase = 100 * time.Millisecond
 	backoffCap  = 2 * time.Second
 	failBackoff = time.Second
+	// refreshBefore starts a refresh when less than this is left (at most half the token's
+	// lifetime).
+	refreshBefore = 10 * time.Minute
+	// minRemaining: no token with less than this left is ever handed out, whatever its lifetime,
+	// so a client always has time to upload with it.
+	minRemaining = 5 * time.Minute
+	// answerBefore is how long before its context's deadline a waiting Get gives up, so that the
+	// caller can still answer (503) before the platform's timeout answers for it (at most half the
+	// time left).
+	answerBefore = time.Second
 )
-
-// Calls returns how many times Fetch has been called.
-func (c *Cache) Calls() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.calls
-}
 
 // Get returns usable credentials for prefix.
 func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
@@ -89,22 +81,18 @@ func (c *Cache) Get(ctx context.Context, prefix string) (Token, error) {
 		e = &entry{}
 		c.entries[prefix] = e
 	}
-	if c.usable(e.tok, now) {
-		if e.tok.Expiration.Sub(now) <= c.refreshBefore(e.tok, e.issued) && e.flight == nil && !now.Before(e.retryAt) {
+	if usable(e.tok, now) {
+		if e.tok.Expiration.Sub(now) <= min(refreshBefore, e.tok.Expiration.Sub(e.issued)/2) && e.flight == nil && !now.Before(e.retryAt) {
 			c.start(ctx, prefix, e, time.Time{})
 		}
 		tok := e.tok
 		c.mu.Unlock()
 		return tok, nil
 	}
-	// The caller gives up AnswerBefore its deadline, so that it can still answer (503) in time.
+	// The caller gives up answerBefore its deadline, so that it can still answer (503) in time.
 	var answerBy time.Time
 	if dl, ok := ctx.Deadline(); ok {
-		reserve := c.AnswerBefore
-		if reserve <= 0 {
-			reserve = time.Second
-		}
-		answerBy = dl.Add(-min(reserve, time.Until(dl)/2))
+		answerBy = dl.Add(-min(answerBefore, time.Until(dl)/2))
 	}
 	f := e.flight
 	if f == nil {
@@ -169,12 +157,9 @@ func (c *Cache) start(ctx context.Context, prefix string, e *entry, answerBy tim
 
 func (c *Cache) fetchWithRetry(ctx context.Context, prefix string) (Token, time.Time, error) {
 	for attempt := 0; ; attempt++ {
-		c.mu.Lock()
-		c.calls++
-		c.mu.Unlock()
 		issued := c.now()
 		tok, err := c.Fetch(ctx, prefix)
-		if err == nil && !c.usable(tok, c.now()) {
+		if err == nil && !usable(tok, c.now()) {
 			err = &Error{Code: "ShortLived", Message: "STS issued credentials that expire too soon", Retryable: true}
 		}
 		if err == nil {
@@ -199,23 +184,8 @@ func (c *Cache) fetchWithRetry(ctx context.Context, prefix string) (Token, time.
 	}
 }
 
-func (c *Cache) usable(t Token, now time.Time) bool {
-	return t.Credentials.Valid() && t.Expiration.Sub(now) > c.minRemaining()
-}
-
-func (c *Cache) refreshBefore(t Token, issued time.Time) time.Duration {
-	d := c.RefreshBefore
-	if d <= 0 {
-		d = 10 * time.Minute
-	}
-	return min(d, t.Expiration.Sub(issued)/2)
-}
-
-func (c *Cache) minRemaining() time.Duration {
-	if c.MinRemaining <= 0 {
-		return 5 * time.Minute
-	}
-	return c.MinRemaining
+func usable(t Token, now time.Time) bool {
+	return t.Credentials.Valid() && t.Expiration.Sub(now) > minRemaining
 }
 
 // evict drops expired entries when the cache is full, then any idle one; c.mu is held.

@@ -14,7 +14,7 @@ import (
 )
 
 // TestCacheAnswersBeforeDeadlineWhileSTSHangs: STS hangs and 20 new prefixes are asked at once.
-// Every Get fails with errUnavailable AnswerBefore the request's deadline (fake clock of synctest),
+// Every Get fails with errUnavailable answerBefore the request's deadline (fake clock of synctest),
 // and the 20 fetches run at the same time: none waits on another's call.
 func TestCacheAnswersBeforeDeadlineWhileSTSHangs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -49,7 +49,7 @@ func TestCacheAnswersBeforeDeadlineWhileSTSHangs(t *testing.T) {
 				t.Errorf("Get: %v; want ErrUnavailable", r.err)
 			}
 			if left := r.dead.Sub(r.at); left < time.Second {
-				t.Errorf("answered %v before the deadline; want at least 1 s (AnswerBefore)", left)
+				t.Errorf("answered %v before the deadline; want at least 1 s (answerBefore)", left)
 			}
 		}
 		time.Sleep(c.FetchTimeout) // fake time: let the hanging fetches reach their own timeout
