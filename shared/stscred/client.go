@@ -36,9 +36,12 @@ type ClientOptions struct {
 	Endpoint string
 	// Network "vpc" selects the VPC endpoint of Region.
 	Network string
-	// ConnectTimeout and ReadTimeout bound each call; defaults 2 s and 3 s. The SDK has none by default.
-	ConnectTimeout, ReadTimeout time.Duration
+	// ReadTimeout bounds each call's answer (default 3 s; the SDK has none by default).
+	ReadTimeout time.Duration
 }
+
+// connectTimeout bounds each call's connection (the SDK has none by default).
+const connectTimeout = 2 * time.Second
 
 // Client calls AssumeRole. It is built once; each call signs with the caller credentials given.
 // Calls run in parallel, each on an SDK client of its own (see sdkSlot): no lock is held while a
@@ -75,15 +78,11 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.RoleARN == "" {
 		return nil, errors.New("stscred: RoleARN is required")
 	}
-	if opts.ConnectTimeout <= 0 {
-		opts.ConnectTimeout = 2 * time.Second
-	}
 	if opts.ReadTimeout <= 0 {
 		opts.ReadTimeout = 3 * time.Second
 	}
 	c := &Client{opts: opts, slots: make(chan struct{}, maxSlots)}
 	cfg := &c.cfg
-	cfg.ConnectTimeout = tea.Int(int(opts.ConnectTimeout / time.Millisecond))
 	cfg.ReadTimeout = tea.Int(int(opts.ReadTimeout / time.Millisecond))
 	if opts.Endpoint != "" {
 		u, err := url.Parse(opts.Endpoint)
@@ -112,7 +111,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 // newSlot builds the i-th SDK client.
 func (c *Client) newSlot(i int) (*sdkSlot, error) {
 	cfg := c.cfg
-	slot := &sdkSlot{caller: &callerProvider{}, connectMs: int(c.opts.ConnectTimeout/time.Millisecond) + i}
+	slot := &sdkSlot{caller: &callerProvider{}, connectMs: int(connectTimeout/time.Millisecond) + i}
 	cfg.Credential = credentials.FromCredentialsProvider("fc_function_role", slot.caller)
 	cfg.ConnectTimeout = tea.Int(slot.connectMs)
 	sdk, err := sts.NewClient(&cfg)
