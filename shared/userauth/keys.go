@@ -21,12 +21,12 @@ import (
 const (
 	// maxJWKSBytes bounds a fetched key set.
 	maxJWKSBytes = 1 << 20
-	// defaultRefetchInterval is the least time between two fetches of the key set: a flood of tokens
+	// refetchInterval is the least time between two fetches of the key set: a flood of tokens
 	// with unknown key ids costs the issuer at most one request per interval.
-	defaultRefetchInterval = 30 * time.Second
-	// defaultKeysTTL is how long a fetched key set is used before it is fetched again (a failed
+	refetchInterval = 30 * time.Second
+	// keysTTL is how long a fetched key set is used before it is fetched again (a failed
 	// fetch keeps the old set).
-	defaultKeysTTL = time.Hour
+	keysTTL = time.Hour
 	// defaultFetchTimeout bounds one fetch of the key set.
 	defaultFetchTimeout = 5 * time.Second
 	// answerMargin is the time kept before a request's deadline when it waits for the key set:
@@ -142,18 +142,16 @@ type staticKeys struct{ set KeySet }
 
 func (s staticKeys) keys(context.Context, bool) (KeySet, error) { return s.set, nil }
 
-// remoteKeys fetches a JWKS from a URL: on first use, again when it is older than ttl, and when a
-// token names an unknown key id; never more than once per interval, and one fetch at a time. No
+// remoteKeys fetches a JWKS from a URL: on first use, again when it is older than keysTTL, and when a
+// token names an unknown key id; never more than once per refetchInterval, and one fetch at a time. No
 // lock is held during a fetch: it runs in its own goroutine (with its own timeout, not the
 // request's), requests holding a set are answered with it at once (a stale set is refreshed in the
 // background), and only a request that has no usable set waits, until the fetch ends or until
 // answerMargin before its deadline. A failed fetch keeps the keys it has.
 type remoteKeys struct {
-	url      string
-	client   *http.Client
-	now      func() time.Time
-	interval time.Duration
-	ttl      time.Duration
+	url    string
+	client *http.Client
+	now    func() time.Time
 
 	mu        sync.Mutex // guards what follows; never held across a fetch
 	set       KeySet
@@ -175,7 +173,7 @@ func (r *remoteKeys) keys(ctx context.Context, refetch bool) (KeySet, error) {
 	now := r.now()
 	set := r.set
 	if set.Len() > 0 && !refetch {
-		if now.Sub(r.fetchedAt) >= r.ttl {
+		if now.Sub(r.fetchedAt) >= keysTTL {
 			r.startLocked(now) // in the background: this request goes on with the set it has
 		}
 		r.mu.Unlock()
@@ -203,7 +201,7 @@ func (r *remoteKeys) keys(ctx context.Context, refetch bool) (KeySet, error) {
 // startLocked starts a fetch unless one is under way or one was started within the interval, and
 // returns it (nil if none was started). r.mu is held.
 func (r *remoteKeys) startLocked(now time.Time) *keyFetch {
-	if r.flight != nil || (!r.tried.IsZero() && now.Sub(r.tried) < r.interval) {
+	if r.flight != nil || (!r.tried.IsZero() && now.Sub(r.tried) < refetchInterval) {
 		return nil
 	}
 	f := &keyFetch{done: make(chan struct{})}

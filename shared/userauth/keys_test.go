@@ -99,7 +99,7 @@ func TestStaleKeysServedWhileRefreshHangs(t *testing.T) {
 		if _, err := v.Verify(context.Background(), old.token()); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(defaultKeysTTL) // the set is stale now
+		time.Sleep(keysTTL) // the set is stale now
 		hang := make(chan struct{})
 		fake.set(rotated.jwks, hang)
 
@@ -196,7 +196,7 @@ func TestNoKeysAnswersBeforeDeadline(t *testing.T) {
 
 		// The issuer answers again: the next request after the interval fetches and verifies.
 		fake.set(s.jwks, nil)
-		time.Sleep(defaultRefetchInterval)
+		time.Sleep(refetchInterval)
 		if user, err := v.Verify(context.Background(), s.token()); err != nil || user != "alice" || fake.count() != 2 {
 			t.Errorf("issuer back: %q, %v, %d fetches", user, err, fake.count())
 		}

@@ -51,10 +51,6 @@ type Options struct {
 	Client *http.Client
 	// Now is the clock (nil: the real one).
 	Now func() time.Time
-	// RefetchInterval is the least time between two fetches (default defaultRefetchInterval).
-	RefetchInterval time.Duration
-	// KeysTTL is how long a fetched set is used before it is fetched again (default defaultKeysTTL).
-	KeysTTL time.Duration
 }
 
 // Verifier checks bearer tokens. It is safe for concurrent use; build it once at start-up (it
@@ -98,7 +94,7 @@ func New(o Options) (*Verifier, error) {
 	if err := CheckJWKSURL(o.JWKSURL); err != nil {
 		return nil, err
 	}
-	r := &remoteKeys{url: o.JWKSURL, client: o.Client, now: v.now, interval: o.RefetchInterval, ttl: o.KeysTTL}
+	r := &remoteKeys{url: o.JWKSURL, client: o.Client, now: v.now}
 	if o.Client == nil {
 		r.client = &http.Client{Timeout: defaultFetchTimeout}
 	} else {
@@ -106,12 +102,6 @@ func New(o Options) (*Verifier, error) {
 		r.client = &c
 	}
 	r.client.CheckRedirect = noRedirects
-	if r.interval <= 0 {
-		r.interval = defaultRefetchInterval
-	}
-	if r.ttl <= 0 {
-		r.ttl = defaultKeysTTL
-	}
 	v.src = r
 	return v, nil
 }

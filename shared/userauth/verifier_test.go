@@ -214,7 +214,7 @@ func TestUnknownKidIsRateLimited(t *testing.T) {
 	if n := idp.Fetches(); n != 1 {
 		t.Errorf("JWKS fetched %d times for 200 unknown kids within the interval of the first fetch, want 1", n)
 	}
-	clk.Add(defaultRefetchInterval)
+	clk.Add(refetchInterval)
 	for range 50 {
 		v.Verify(context.Background(), forge("bogus"))
 	}
@@ -236,7 +236,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(defaultRefetchInterval)
+	clk.Add(refetchInterval)
 	if user, err := v.Verify(context.Background(), sign(t, idp, kid, nil)); err != nil || user != "alice" {
 		t.Fatalf("new key %s: %q, %v", kid, user, err)
 	}
@@ -248,7 +248,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	// The set is refetched when older than its TTL, even for known key ids (in the background: the
 	// request is answered with the set held).
-	clk.Add(defaultKeysTTL)
+	clk.Add(keysTTL)
 	v.Verify(context.Background(), sign(t, idp, kid, nil))
 	settle(v)
 	if idp.Fetches() != 3 {
@@ -287,14 +287,14 @@ func TestIssuerDown(t *testing.T) {
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); !errors.As(err, &e) || !e.Unavailable {
 		t.Fatalf("within the refetch interval the verifier must not fetch again: %v", err)
 	}
-	clk.Add(defaultRefetchInterval)
+	clk.Add(refetchInterval)
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); err != nil {
 		t.Fatalf("issuer back: %v", err)
 	}
 	fail.Lock()
 	down = true
 	fail.Unlock()
-	clk.Add(defaultKeysTTL)
+	clk.Add(keysTTL)
 	if _, err := v.Verify(context.Background(), sign(t, idp, "", nil)); err != nil {
 		t.Fatalf("cached keys must survive a failed refetch: %v", err)
 	}
