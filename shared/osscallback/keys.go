@@ -33,11 +33,11 @@ const maxCachedKeys = 8
 // fetchTimeout bounds one key fetch.
 const fetchTimeout = 2 * time.Second
 
-// defaultRefetchInterval is the default Keys.RefetchInterval.
-const defaultRefetchInterval = 30 * time.Second
+// refetchInterval is how long a failed fetch is remembered, and the pace of fetches of new URLs.
+const refetchInterval = 30 * time.Second
 
 // newURLBurst is how many key URLs not yet known may be fetched at once before the limit of one
-// per RefetchInterval applies (OSS's key, a rotated one, and slack).
+// per refetchInterval applies (OSS's key, a rotated one, and slack).
 const newURLBurst = 4
 
 // ossKeyHost is the host OSS's own key URLs name. OSS sends them as http:// URLs (its Callback
@@ -49,8 +49,8 @@ const ossKeyHost = "gosspublic.alicdn.com"
 // Keys fetches the public keys that callback requests name and keeps them. Callers are
 // unauthenticated, so fetching is bounded: only URLs under a trusted prefix whose path ends in
 // .pem, with no query or fragment, are fetched; concurrent calls for one URL share one fetch; a
-// failure is remembered and the URL is not fetched again for RefetchInterval; URLs not in the
-// cache are fetched at most newURLBurst at once, then one per RefetchInterval; a full cache evicts
+// failure is remembered and the URL is not fetched again for refetchInterval; URLs not in the
+// cache are fetched at most newURLBurst at once, then one per refetchInterval; a full cache evicts
 // one entry (a failure first, else the least recently used key). Redirects are not followed. Safe
 // for concurrent use.
 type Keys struct {
@@ -62,9 +62,6 @@ type Keys struct {
 	Client *http.Client
 	// Now is the clock of the fetch limits. Optional; nil means time.Now.
 	Now func() time.Time
-	// RefetchInterval is how long a failed fetch is remembered, and the pace of fetches of new
-	// URLs. Optional; zero means defaultRefetchInterval.
-	RefetchInterval time.Duration
 
 	mu      sync.Mutex
 	cache   map[string]*keyEntry
@@ -135,12 +132,12 @@ func (k *Keys) Key(ctx context.Context, header string) (*rsa.PublicKey, error) {
 		key, err := e.key, e.err
 		k.mu.Unlock()
 		return key, err
-	case e != nil && now.Sub(e.fetched) < k.interval():
+	case e != nil && now.Sub(e.fetched) < refetchInterval:
 		k.mu.Unlock()
 		return nil, e.err
 	case e == nil && !k.newURLAllowed(now):
 		k.mu.Unlock()
-		return nil, fmt.Errorf("%w: a new key URL may be fetched once per %v", errKeyFetchLimited, k.interval())
+		return nil, fmt.Errorf("%w: a new key URL may be fetched once per %v", errKeyFetchLimited, refetchInterval)
 	}
 	if e == nil {
 		k.evictOne()
@@ -170,17 +167,10 @@ func (k *Keys) now() time.Time {
 	return time.Now()
 }
 
-func (k *Keys) interval() time.Duration {
-	if k.RefetchInterval > 0 {
-		return k.RefetchInterval
-	}
-	return defaultRefetchInterval
-}
-
 // newURLAllowed takes a token for fetching a URL not in the cache. k.mu is held.
 func (k *Keys) newURLAllowed(now time.Time) bool {
 	if k.limiter == nil {
-		k.limiter = rate.NewLimiter(rate.Every(k.interval()), newURLBurst)
+		k.limiter = rate.NewLimiter(rate.Every(refetchInterval), newURLBurst)
 	}
 	return k.limiter.AllowN(now, 1)
 }

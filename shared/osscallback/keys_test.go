@@ -151,7 +151,7 @@ func TestKeysFailuresAreRemembered(t *testing.T) {
 	if n := h.count(missing); n != 1 {
 		t.Errorf("%d fetches of a 404 URL within the interval, want 1", n)
 	}
-	c.t = c.t.Add(defaultRefetchInterval)
+	c.t = c.t.Add(refetchInterval)
 	k.Key(context.Background(), b64(missing))
 	if n := h.count(missing); n != 2 {
 		t.Errorf("%d fetches after the interval, want 2", n)
@@ -181,7 +181,7 @@ func TestKeysNewURLsAreRateLimited(t *testing.T) {
 	}
 	// The cached key is not evicted by the made-up URLs, and needs no fetch.
 	for i := range 3 * maxCachedKeys {
-		c.t = c.t.Add(defaultRefetchInterval)
+		c.t = c.t.Add(refetchInterval)
 		k.Key(context.Background(), b64(fmt.Sprintf("https://keys.test/later-%d.pem", i)))
 		if _, err := k.Key(context.Background(), b64(good)); err != nil {
 			t.Fatal(err)

@@ -18,24 +18,27 @@ import (
 // headers webhook-id, webhook-timestamp (Unix seconds) and webhook-signature (v1,<base64
 // HMAC-SHA256 of "<id>.<timestamp>.<body>">), made by the specification's Go library.
 //
-// A delivery is bounded: up to Attempts tries, each at most AttemptTimeout, with Backoff (doubled)
+// A delivery is bounded: up to attempts tries, each at most attemptTimeout, with backoff (doubled)
 // between them, and never past the caller's context, because the callback that triggers it has only
 // OSS's 5 seconds. Network errors, 408, 429 and 5xx are retried; other answers are final.
 type Webhook struct {
 	// URL receives the POSTs. Required.
 	URL string
-	// Attempts is the most tries per event (default 3).
-	Attempts int
-	// AttemptTimeout bounds one try (default 1.5 s).
-	AttemptTimeout time.Duration
-	// Backoff is the pause before the second try, doubled before each later one (default 200 ms).
-	Backoff time.Duration
 	// Client sends the POSTs. Optional; nil means a client that does not follow redirects (each
 	// try is bounded by its context).
 	Client *http.Client
 
 	signer *standardwebhooks.Webhook
 }
+
+const (
+	// attempts is the most tries per event.
+	attempts = 3
+	// attemptTimeout bounds one try.
+	attemptTimeout = 1500 * time.Millisecond
+	// backoff is the pause before the second try, doubled before each later one.
+	backoff = 200 * time.Millisecond
+)
 
 // NewWebhook returns a Webhook for url signing with secret (whsec_<base64>).
 func NewWebhook(url, secret string) (*Webhook, error) {
@@ -65,24 +68,14 @@ var errStatus = errors.New("webhook answered with a non-2xx status")
 // Deliver POSTs payload (JSON) as message id, signed at ts, and returns the number of tries made;
 // the error, when not nil, is a *DeliveryError.
 func (w *Webhook) Deliver(ctx context.Context, id string, ts time.Time, payload []byte) (int, error) {
-	attempts, per, backoff := w.Attempts, w.AttemptTimeout, w.Backoff
-	if attempts <= 0 {
-		attempts = 3
-	}
-	if per <= 0 {
-		per = 1500 * time.Millisecond
-	}
-	if backoff <= 0 {
-		backoff = 200 * time.Millisecond
-	}
 	sig, err := w.signer.Sign(id, ts, payload)
 	if err != nil {
 		return 0, &DeliveryError{Err: err}
 	}
-	last := &DeliveryError{}
+	last, pause := &DeliveryError{}, backoff
 	for i := 1; i <= attempts; i++ {
 		last.Attempts = i
-		status, err := w.try(ctx, per, id, ts, sig, payload)
+		status, err := w.try(ctx, id, ts, sig, payload)
 		if err == nil {
 			return i, nil
 		}
@@ -90,7 +83,7 @@ func (w *Webhook) Deliver(ctx context.Context, id string, ts time.Time, payload 
 		if !retryable(status) || i == attempts {
 			break
 		}
-		t := time.NewTimer(backoff)
+		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -98,13 +91,13 @@ func (w *Webhook) Deliver(ctx context.Context, id string, ts time.Time, payload 
 			return i, last
 		case <-t.C:
 		}
-		backoff *= 2
+		pause *= 2
 	}
 	return last.Attempts, last
 }
 
-func (w *Webhook) try(ctx context.Context, timeout time.Duration, id string, ts time.Time, sig string, payload []byte) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (w *Webhook) try(ctx context.Context, id string, ts time.Time, sig string, payload []byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(payload))
 	if err != nil {
