@@ -33,14 +33,11 @@ var tooLargeMark = []byte("\x00fc-oss-upload: event too large: ")
 // event (a 32 MB binary body in base64) alone costs a 64 MB buffer plus the 32 MB one it grew from,
 // before any handler runs. eventLimit reads the GET .../invocation/next answer first, up to max
 // bytes: a larger one is drained in 32 KiB steps and replaced by a short tooLargeMark payload, which
-// invokeBytes answers with 413. Everything else passes through untouched (through next, or, when
-// installed by limitEvents, back to the transport itself).
+// invokeBytes answers with 413. Every other request is answered http.ErrSkipAltProtocol: the
+// transport that registered eventLimit for "http" then sends it itself.
 type eventLimit struct {
 	next http.RoundTripper
 	max  int64
-	// skip answers other requests with http.ErrSkipAltProtocol: the transport that registered
-	// eventLimit for "http" then sends them itself.
-	skip bool
 }
 
 // limitEvents makes t read the runtime API's events through eventLimit, as the handler for the
@@ -51,16 +48,15 @@ type eventLimit struct {
 // (credentials/internal/http/http.go), which then panics in a function FC passed no credentials.
 // A clone of t does not carry the registration (http.Transport.Clone copies no protocols).
 func limitEvents(t *http.Transport, max int64) {
-	t.RegisterProtocol("http", eventLimit{next: t.Clone(), max: max, skip: true})
+	t.RegisterProtocol("http", eventLimit{next: t.Clone(), max: max})
 }
 
 func (t eventLimit) RoundTrip(r *http.Request) (*http.Response, error) {
-	isNext := r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/runtime/invocation/next")
-	if !isNext && t.skip {
+	if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/runtime/invocation/next") {
 		return nil, http.ErrSkipAltProtocol
 	}
 	resp, err := t.next.RoundTrip(r)
-	if err != nil || !isNext || resp.StatusCode != http.StatusOK {
+	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
 	var buf bytes.Buffer

@@ -19,13 +19,10 @@ import (
 func startGo1(h http.Handler) {
 	// The SDK's runtime API client uses http.DefaultTransport (fc/runtime_api_client.go
 	// newRuntimeAPIClient: an http.Client with no Transport); this is the only hook that bounds its
-	// read. It is set once, before the SDK starts, and leaves http.DefaultTransport an
-	// *http.Transport, which other libraries assert (see limitEvents).
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		limitEvents(t, maxEventBytes)
-	} else {
-		http.DefaultTransport = eventLimit{next: http.DefaultTransport, max: maxEventBytes}
-	}
+	// read. It is set once, before the SDK starts, and leaves http.DefaultTransport the
+	// *http.Transport it is (nothing in the functions replaces it), which other libraries assert
+	// (see limitEvents).
+	limitEvents(http.DefaultTransport.(*http.Transport), maxEventBytes)
 	// FC's initializer (s.yaml's instanceLifecycleConfig.initializer) runs once per instance before
 	// its first request; a handler that can warm up (Initializer) does so there.
 	fc.RegisterInitializerFunction(func(ctx context.Context) {
