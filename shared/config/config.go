@@ -130,10 +130,8 @@ func Load(function string, getenv func(string) string) (Config, error) {
 		l.fail("OSS_STS_FUNCTION_ROLE_ARN", "%q is not a role ARN like acs:ram::1234567890123456:role/fc-oss-upload-sts", c.STSFunctionRoleARN)
 	}
 	c.STSEndpoint = l.str("OSS_STS_ENDPOINT")
-	if c.STSEndpoint != "" {
-		if u, err := url.Parse(c.STSEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			l.fail("OSS_STS_ENDPOINT", "%q must be a URL like https://sts.cn-hangzhou.aliyuncs.com", c.STSEndpoint)
-		}
+	if c.STSEndpoint != "" && !httpURL(c.STSEndpoint) {
+		l.fail("OSS_STS_ENDPOINT", "%q must be a URL like https://sts.cn-hangzhou.aliyuncs.com", c.STSEndpoint)
 	}
 	c.STSNetwork = l.str("OSS_STS_NETWORK")
 	if c.STSNetwork != "" && c.STSNetwork != "vpc" {
@@ -143,12 +141,11 @@ func Load(function string, getenv func(string) string) (Config, error) {
 
 	for _, o := range l.list("CORS_ALLOWED_ORIGINS") {
 		if o != "*" {
-			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			var ok bool
+			if o, ok = origin(o); !ok {
 				l.fail("CORS_ALLOWED_ORIGINS", "%q is not an origin like https://app.example.com", o)
 				continue
 			}
-			o = u.Scheme + "://" + u.Host
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
@@ -198,6 +195,15 @@ func Load(function string, getenv func(string) string) (Config, error) {
 func httpURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// origin returns scheme://host of s when s is an http or https URL with a host and no path but "/".
+func origin(s string) (string, bool) {
+	u, err := url.Parse(s)
+	if err != nil || !httpURL(s) || (u.Path != "" && u.Path != "/") {
+		return s, false
+	}
+	return u.Scheme + "://" + u.Host, true
 }
 
 // webhookSecret reports whether s is a Standard Webhooks secret: whsec_ and the base64 of 24 to 64
@@ -278,12 +284,12 @@ func (l *loader) internalEndpoint(client ossauth.Endpoint, region string) string
 		}
 		return "https://oss-" + region + "-internal.aliyuncs.com"
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+	o, ok := origin(raw)
+	if !ok {
 		l.fail("OSS_INTERNAL_ENDPOINT", "%q must be a URL like https://oss-cn-hangzhou-internal.aliyuncs.com", raw)
 		return ""
 	}
-	return u.Scheme + "://" + u.Host
+	return o
 }
 
 type loader struct {
