@@ -63,29 +63,3 @@ func Segment(user string) string {
 	sum := sha256.Sum256([]byte(user))
 	return keep + "~~" + hashEncoding.EncodeToString(sum[:])[:hashChars]
 }
-
-// decodeSegment inverts Segment for segments that are not hashed; ok is false for a hashed or
-// malformed one. (Tests use it to prove Segment injective.)
-func decodeSegment(seg string) (user string, ok bool) {
-	var b strings.Builder
-	for i := 0; i < len(seg); i++ {
-		c := seg[i]
-		if c != '~' {
-			if !safeByte(c) {
-				return "", false
-			}
-			b.WriteByte(c)
-			continue
-		}
-		if i+2 >= len(seg) {
-			return "", false
-		}
-		hi, lo := strings.IndexByte(hexDigits, seg[i+1]), strings.IndexByte(hexDigits, seg[i+2])
-		if hi < 0 || lo < 0 {
-			return "", false
-		}
-		b.WriteByte(byte(hi<<4 | lo))
-		i += 2
-	}
-	return b.String(), true
-}

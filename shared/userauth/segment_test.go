@@ -116,3 +116,29 @@ func TestSegmentLongIDs(t *testing.T) {
 		seen[seg] = user
 	}
 }
+
+// decodeSegment inverts Segment for segments that are not hashed; ok is false for a hashed or
+// malformed one: the tests prove Segment injective with it.
+func decodeSegment(seg string) (user string, ok bool) {
+	var b strings.Builder
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if c != '~' {
+			if !safeByte(c) {
+				return "", false
+			}
+			b.WriteByte(c)
+			continue
+		}
+		if i+2 >= len(seg) {
+			return "", false
+		}
+		hi, lo := strings.IndexByte(hexDigits, seg[i+1]), strings.IndexByte(hexDigits, seg[i+2])
+		if hi < 0 || lo < 0 {
+			return "", false
+		}
+		b.WriteByte(byte(hi<<4 | lo))
+		i += 2
+	}
+	return b.String(), true
+}
