@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/alibabacloud-go/tea/tea"
 	"github.com/aliyun/credentials-go/credentials"
 
 	"github.com/fc-oss-upload/fc-oss-upload/shared/ossauth"
@@ -20,8 +21,6 @@ import (
 type Source struct {
 	// Invocation returns the credentials FC passed with the current invocation, if any (fcweb.Credentials).
 	Invocation func(ctx context.Context) (ossauth.Credentials, bool)
-	// NewChain builds the fallback provider; nil means credentials.NewCredential(nil), the default chain.
-	NewChain func() (credentials.Credential, error)
 
 	mu    sync.Mutex // the credentials-go chain is not safe for concurrent use
 	chain credentials.Credential
@@ -40,11 +39,7 @@ func (s *Source) Credentials(ctx context.Context) (ossauth.Credentials, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.chain == nil {
-		newChain := s.NewChain
-		if newChain == nil {
-			newChain = func() (credentials.Credential, error) { return credentials.NewCredential(nil) }
-		}
-		chain, err := newChain()
+		chain, err := credentials.NewCredential(nil) // the default chain
 		if err != nil {
 			return ossauth.Credentials{}, fmt.Errorf("%w: %v", ErrNoCredentials, err)
 		}
@@ -54,18 +49,11 @@ func (s *Source) Credentials(ctx context.Context) (ossauth.Credentials, error) {
 	if err != nil {
 		return ossauth.Credentials{}, fmt.Errorf("%w: %v", ErrNoCredentials, err)
 	}
-	c := ossauth.Credentials{AccessKeyID: deref(m.AccessKeyId), AccessKeySecret: deref(m.AccessKeySecret), SecurityToken: deref(m.SecurityToken)}
+	c := ossauth.Credentials{AccessKeyID: tea.StringValue(m.AccessKeyId), AccessKeySecret: tea.StringValue(m.AccessKeySecret), SecurityToken: tea.StringValue(m.SecurityToken)}
 	if !c.Valid() {
 		return ossauth.Credentials{}, ErrNoCredentials
 	}
 	return c, nil
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 // Provider is what handlers need of a credential source: *Source, or a fixed one in tests.
