@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,11 +72,7 @@ var (
 func Load(function string, getenv func(string) string) (Config, error) {
 	l := loader{getenv: getenv, function: function}
 	c := Config{Function: function}
-	known := false
-	for _, f := range Functions {
-		known = known || f == function
-	}
-	if !known {
+	if !slices.Contains(Functions, function) {
 		return c, fmt.Errorf("config: unknown function %q", function)
 	}
 

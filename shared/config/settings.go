@@ -1,5 +1,7 @@
 package config
 
+import "slices"
+
 // The function names, as in functions/<name> and s.yaml.
 const (
 	FunctionSTS           = "sts"
@@ -26,15 +28,7 @@ type Setting struct {
 
 // AppliesTo reports whether function reads the setting.
 func (s Setting) AppliesTo(function string) bool {
-	if len(s.Functions) == 0 {
-		return true
-	}
-	for _, f := range s.Functions {
-		if f == function {
-			return true
-		}
-	}
-	return false
+	return len(s.Functions) == 0 || slices.Contains(s.Functions, function)
 }
 
 var signers = []string{FunctionPostSignature, FunctionPresignedURL}
