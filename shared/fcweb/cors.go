@@ -14,8 +14,7 @@ import (
 // site cannot mint upload credentials through a visitor's browser.
 type corsPolicy struct {
 	Origins []string // exact origins ("https://app.example.com"), or "*" for any
-	// Methods are the methods preflights allow (OPTIONS is added); empty means GET and POST.
-	Methods []string
+	Methods []string // the methods preflights allow (OPTIONS is added)
 }
 
 // allowedRequestHeaders are the headers a browser may send to these functions.
@@ -23,10 +22,7 @@ const allowedRequestHeaders = "Content-Type, Authorization, X-Requested-With"
 
 // Wrap returns next behind the CORS policy.
 func (c corsPolicy) Wrap(next http.Handler) http.Handler {
-	methods := "GET, POST, OPTIONS"
-	if len(c.Methods) > 0 {
-		methods = strings.Join(append(slices.Clone(c.Methods), http.MethodOptions), ", ")
-	}
+	methods := strings.Join(append(slices.Clone(c.Methods), http.MethodOptions), ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")

@@ -3,7 +3,6 @@ package fcweb
 import (
 	"bytes"
 	"encoding/base64"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -35,8 +34,6 @@ func (r *recorder) Write(b []byte) (int, error) {
 	}
 	return r.body.Write(b)
 }
-
-var _ io.Writer = (*recorder)(nil)
 
 func (r *recorder) response() *events.HTTPTriggerResponse {
 	status := r.status
