@@ -35,8 +35,9 @@ type completion struct {
 	Callback, CallbackVar string
 }
 
-// multipartStore is what the Companion routes need of OSS. Implementations return *oss.ServiceError
-// (or wrap it) for OSS's refusals.
+// multipartStore is what the Companion routes need of OSS. Implementations return oss.ServiceError
+// (or wrap it) for OSS's refusals, as the SDK does: a value, never a pointer (aliyun-oss-go-sdk
+// v3.0.2 oss/conn.go handleResponse and serviceErrFromXML, oss/error.go tryConvertServiceError).
 type multipartStore interface {
 	Initiate(ctx context.Context, creds ossauth.Credentials, key string, init initiation) (uploadID string, err error)
 	ListParts(ctx context.Context, creds ossauth.Credentials, key, uploadID string) ([]api.Part, error)
@@ -167,27 +168,21 @@ func (s *sdkStore) Abort(ctx context.Context, creds ossauth.Credentials, key, up
 // NoSuchUpload for an upload ID that was completed, aborted or belongs to another key.
 func ossFailure(what string, err error) error {
 	var se oss.ServiceError
-	var sep *oss.ServiceError
-	switch {
-	case errors.As(err, &se):
-		sep = &se
-	case errors.As(err, &sep):
-	}
-	if sep == nil {
+	if !errors.As(err, &se) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return &upload.Error{Code: upload.CodeUnavailable, Message: "OSS did not answer in time; try again", Err: err, RetryAfter: 2 * time.Second}
 		}
 		return &upload.Error{Code: upload.CodeUnavailable, Message: "OSS cannot be reached right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
 	}
-	switch sep.Code {
+	switch se.Code {
 	case "NoSuchUpload":
 		return &upload.Error{Code: upload.CodeNotFound, Message: "no such multipart upload for this key: it was completed, aborted or never started", Err: err}
 	case "InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidArgument":
-		return &upload.Error{Code: upload.CodeInvalidArgument, Message: what + " was refused by OSS (" + sep.Code + "): " + sep.Message, Err: err}
+		return &upload.Error{Code: upload.CodeInvalidArgument, Message: what + " was refused by OSS (" + se.Code + "): " + se.Message, Err: err}
 	case "FileAlreadyExists":
 		return &upload.Error{Code: upload.CodePermissionDenied, Message: "an object with this key exists and overwriting is forbidden", Err: err}
 	}
-	if sep.StatusCode >= 500 {
+	if se.StatusCode >= 500 {
 		return &upload.Error{Code: upload.CodeUnavailable, Message: "OSS is unavailable right now; try again shortly", Err: err, RetryAfter: 2 * time.Second}
 	}
 	// AccessDenied and the like: the function's role or settings are wrong, not the client.
