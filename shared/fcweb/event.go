@@ -54,7 +54,7 @@ func newRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request,
 	}
 	if ev.Headers != nil {
 		// Sorted, and added rather than set: names that differ only in case keep every value,
-		// in a fixed order, so nothing depends on map order (see UploadDir).
+		// in a fixed order, so nothing depends on map order (Bearer refuses two Authorization headers).
 		names := make([]string, 0, len(*ev.Headers))
 		for k := range *ev.Headers {
 			names = append(names, k)

@@ -10,7 +10,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/shared/upload"
 )
 
-// Edge describes the front every function shares (fcweb.NewFunction): its demo page, its one API
+// Edge describes the front every function shares (fcweb.New): its demo page, its one API
 // route, CORS for an allowed origin and refusals for everything else.
 type Edge struct {
 	// APIPath is the function's API route, e.g. "/get_sts_token_for_oss_upload".
