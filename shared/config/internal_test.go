@@ -24,9 +24,20 @@ func TestInternalEndpoint(t *testing.T) {
 			t.Errorf("postsignature got an internal endpoint %q", cfg.InternalEndpoint)
 		}
 	}
-	env := map[string]string{"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou", "OSS_INTERNAL_ENDPOINT": "ftp://x"}
-	if _, err := Load(FunctionPresignedURL, func(k string) string { return env[k] }); err == nil {
-		t.Error("ftp endpoint accepted")
+	for _, bad := range []string{"ftp://x", "http://10.0.0.5/bucket"} {
+		env := map[string]string{"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou", "OSS_INTERNAL_ENDPOINT": bad}
+		if _, err := Load(FunctionPresignedURL, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "OSS_INTERNAL_ENDPOINT") {
+			t.Errorf("%s accepted: %v", bad, err)
+		}
+	}
+	// An origin is scheme and host: a path is refused, a trailing / dropped.
+	env := map[string]string{"OSS_BUCKET": "examplebucket", "OSS_REGION": "cn-hangzhou", "CORS_ALLOWED_ORIGINS": "https://app.example.com/, http://127.0.0.1:8080"}
+	if cfg, err := Load(FunctionPresignedURL, func(k string) string { return env[k] }); err != nil || strings.Join(cfg.CORSOrigins, " ") != "https://app.example.com http://127.0.0.1:8080" {
+		t.Errorf("origins %q: %v", cfg.CORSOrigins, err)
+	}
+	env["CORS_ALLOWED_ORIGINS"] = "https://app.example.com/app"
+	if _, err := Load(FunctionPresignedURL, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "CORS_ALLOWED_ORIGINS") {
+		t.Errorf("an origin with a path accepted: %v", err)
 	}
 }
 
