@@ -272,7 +272,7 @@ func functionOptions(s *devstack.Stack, name, bin string, out io.Writer) fcemu.O
 		"OSS_BUCKET=" + s.Bucket, "OSS_REGION=" + s.Region, "OSS_ENDPOINT=" + s.OSSURL,
 		"OSS_STS_ROLE_ARN=" + devstack.LocalRoleARN, "OSS_STS_ENDPOINT=" + s.STSURL,
 	}
-	role := s.FunctionRole
+	role := s.Roles[name]
 	return fcemu.Options{
 		Binary: bin, Env: env, FunctionName: name, Region: s.Region, RoleEnv: true,
 		Credentials: func() (string, string, string) { return role.AccessKeyID, role.AccessKeySecret, role.SecurityToken },
