@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -42,42 +41,32 @@ func TestRoleSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	get := func(path string, v any) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, s.OriginURL+path, nil)
-		req.Header.Set("Accept", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode == 200 && v != nil {
-			if err := json.Unmarshal(body, v); err != nil {
-				t.Fatalf("GET %s: %v", path, err)
-			}
-		}
-		return resp.StatusCode, string(body)
-	}
-	// refusedByOSS reports whether the local OSS refused op for the function's key with AccessDenied.
-	refusedByOSS := func(fn, op string) bool {
+	// logged reports whether the stack logged msg from component with every field of want.
+	logged := func(component, msg string, want map[string]string) bool {
 		sc := bufio.NewScanner(strings.NewReader(logs.String()))
 		for sc.Scan() {
-			var l struct {
-				Msg, Component, Op, Code string
-				AccessKeyID              string `json:"access_key_id"`
+			var l map[string]any
+			if json.Unmarshal(sc.Bytes(), &l) != nil || l["component"] != component || l["msg"] != msg {
+				continue
 			}
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "oss request" && l.Component == "localoss" &&
-				l.Op == op && l.AccessKeyID == s.Roles[fn].AccessKeyID && l.Code == "AccessDenied" {
+			match := true
+			for k, v := range want {
+				match = match && l[k] == v
+			}
+			if match {
 				return true
 			}
 		}
 		return false
 	}
+	// refusedByOSS reports whether the local OSS refused op for the function's key with AccessDenied.
+	refusedByOSS := func(fn, op string) bool {
+		return logged("localoss", "oss request", map[string]string{"op": op, "access_key_id": s.Roles[fn].AccessKeyID, "code": "AccessDenied"})
+	}
 
 	var single presigned
-	if status, body := get("/get_presigned_url_for_oss_upload?filename=a.txt&size=5", &single); status != 200 {
-		t.Fatalf("presignedurl with the signer role, single PUT: %d %s", status, body)
+	if status, code := fetchJSON(t, s, "/get_presigned_url_for_oss_upload?filename=a.txt&size=5", &single); status != 200 {
+		t.Fatalf("presignedurl with the signer role, single PUT: %d %s", status, code)
 	}
 	if status, code := ossError(t, put(t, single, []byte("hello"), single.Headers)); status != 200 {
 		t.Fatalf("presignedurl with the signer role, single PUT upload: %d %s", status, code)
@@ -103,8 +92,8 @@ func TestRoleSplit(t *testing.T) {
 
 	t.Run("postsignature with the sts role", func(t *testing.T) {
 		var f postSignature
-		if status, body := get("/get_post_signature_for_oss_upload?filename=notes.txt", &f); status != 200 {
-			t.Fatalf("signature: %d %s", status, body)
+		if status, code := fetchJSON(t, s, "/get_post_signature_for_oss_upload?filename=notes.txt", &f); status != 200 {
+			t.Fatalf("signature: %d %s", status, code)
 		}
 		if status, code := ossError(t, postForm(t, f.Host, fieldsOf(f.Fields), "notes.txt", []byte("hi"))); status != 403 || code != "AccessDenied" {
 			t.Errorf("form upload: %d %s, want 403 AccessDenied", status, code)
@@ -115,12 +104,12 @@ func TestRoleSplit(t *testing.T) {
 	})
 
 	t.Run("sts with the signer role", func(t *testing.T) {
-		status, body := get("/get_sts_token_for_oss_upload", nil)
-		if status == 200 {
-			body = "(credentials)" // not printed
+		var tok stsToken
+		if status, code := fetchJSON(t, s, "/get_sts_token_for_oss_upload", &tok); status != 503 {
+			t.Errorf("token: %d %s, want 503", status, code)
 		}
-		if status != 503 || !strings.Contains(body, "NoPermission") {
-			t.Errorf("token: %d %s, want 503 naming NoPermission", status, body)
+		if !logged("fakests", "sts call", map[string]string{"accessKeyId": s.Roles[config.FunctionSTS].AccessKeyID, "outcome": "NoPermission"}) {
+			t.Error("the fake STS did not refuse the sts function's AssumeRole with NoPermission")
 		}
 	})
 
