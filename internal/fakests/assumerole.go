@@ -148,11 +148,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		SecurityToken:   "CAIS" + randomToken(180),
 		Expiration:      expiry,
 	}
-	switch {
-	case params["Policy"] != "":
+	// The key has the role's permissions narrowed by the session policy (localcred Key.Permits).
+	if params["Policy"] != "" {
 		key.Policy = []byte(params["Policy"])
-	case role.Policy != "":
-		key.Policy = []byte(role.Policy)
+	}
+	if role.Policy != "" {
+		key.IdentityPolicy = []byte(role.Policy)
 	}
 	s.reg.Put(key)
 	s.recordSuccess()
@@ -233,6 +234,11 @@ func (s *Server) check(method string, p map[string]string, now time.Time) (Role,
 		return Role{}, 0, newError(http.StatusNotFound, CodeEntityNotExistRole, "The role not exists: "+arn+".")
 	}
 	if len(role.Principals) > 0 && !contains(role.Principals, caller.AccessKeyID) {
+		return Role{}, 0, newError(http.StatusForbidden, CodeNoPermission, msgNoPermission)
+	}
+	// The caller's own policies must allow sts:AssumeRole on the role too, besides the role trusting
+	// it (https://www.alibabacloud.com/help/en/resource-access-management/latest/policy-evaluation-process-of-assuming-a-ram-role).
+	if ok, _ := caller.Permits("sts:AssumeRole", arn); !ok {
 		return Role{}, 0, newError(http.StatusForbidden, CodeNoPermission, msgNoPermission)
 	}
 	if p["RoleSessionName"] == "" {

@@ -25,7 +25,10 @@
 //     expired (MissingSecurityToken, InvalidSecurityToken.MismatchWithAccessKey,
 //     InvalidSecurityToken.Expired).
 //  7. RoleArn present (MissingParameter) and configured in Options.Roles (EntityNotExist.Role); when the
-//     Role lists Principals, the caller AccessKeyId must be one of them (NoPermission).
+//     Role lists Principals, the caller AccessKeyId must be one of them (NoPermission); the caller's
+//     policies (localcred Key.Permits: its identity policy and, for a temporary key, its session
+//     policy) must allow sts:AssumeRole on the RoleArn (NoPermission), as RAM requires both the
+//     role's trust and the caller's permission.
 //  8. RoleSessionName 2-64 characters of [A-Za-z0-9_.@-] (MissingParameter,
 //     InvalidParameter.RoleSessionName).
 //  9. DurationSeconds, default 3600, within 900..Options.MaxSessionDuration
@@ -43,12 +46,10 @@
 // {"RequestId","AssumedRoleUser":{"Arn","AssumedRoleId"},"Credentials":{"AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}}
 // with AccessKeyId "STS."+random, a random secret and token, and Expiration = Now + DurationSeconds
 // formatted 2006-01-02T15:04:05Z. The key is registered in Options.Registry (localcred) with its token
-// and expiry, and with the policy the local OSS must enforce:
-//
-//   - the session Policy of the request when one was sent (even when the role has its own policy: the
-//     local stack enforces the session policy only, it does not intersect it with the role policy);
-//   - otherwise the Role's Policy when configured;
-//   - otherwise nil, which localcred defines as allow-all.
+// and expiry, the Role's Policy as its identity policy and the request's session Policy, if any: the
+// local OSS allows it only what both allow, the intersection RAM gives an AssumeRole token
+// (https://www.alibabacloud.com/help/en/ram/policy-evaluation-process). A role without a Policy
+// restricts nothing (localcred: nil allows all).
 //
 // # Faults and observation
 //

@@ -167,8 +167,8 @@ func TestAssumeRoleIssuesRegisteredCredentials(t *testing.T) {
 	if !key.Expiration.Equal(f.now.Add(900 * time.Second)) {
 		t.Errorf("registry expiration %v", key.Expiration)
 	}
-	if string(key.Policy) != sessionPol {
-		t.Errorf("registry policy %q, want the session policy", key.Policy)
+	if string(key.Policy) != sessionPol || string(key.IdentityPolicy) != rolePolicy {
+		t.Errorf("registry policies %q / %q, want the session policy / the role policy", key.Policy, key.IdentityPolicy)
 	}
 	last, ok := f.fake.LastRequest()
 	if !ok || last.RoleArn != roleArn || last.Policy != sessionPol || last.RoleSessionName != "user-1@app.example" || last.DurationSeconds != 900 || last.AccessKeyID != callerAK {
@@ -178,18 +178,55 @@ func TestAssumeRoleIssuesRegisteredCredentials(t *testing.T) {
 		t.Errorf("Stats %+v", st)
 	}
 
-	// The issued temporary key can itself call AssumeRole (role chaining) with its token.
-	resp2, err := f.client(t, clientOpts{ak: ak, secret: key.AccessKeySecret, token: key.SecurityToken}).
-		AssumeRole(assumeReq(func(r *sts.AssumeRoleRequest) { r.Policy = nil; r.DurationSeconds = nil }))
+	// The issued temporary key may not itself call AssumeRole (role chaining): neither its role's
+	// policy nor its session policy allows sts:AssumeRole.
+	_, err = f.client(t, clientOpts{ak: ak, secret: key.AccessKeySecret, token: key.SecurityToken}).
+		AssumeRole(assumeReq(func(r *sts.AssumeRoleRequest) { r.Policy = nil }))
+	if err == nil || tea.StringValue(sdkError(t, err).Code) != fakests.CodeNoPermission {
+		t.Errorf("chained AssumeRole without sts:AssumeRole: %v, want NoPermission", err)
+	}
+
+	resp2, err := f.client(t, clientOpts{}).AssumeRole(assumeReq(func(r *sts.AssumeRoleRequest) { r.Policy = nil; r.DurationSeconds = nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	k2, _ := f.reg.Lookup(tea.StringValue(resp2.Body.Credentials.AccessKeyId))
-	if string(k2.Policy) != rolePolicy {
-		t.Errorf("no session policy: registry policy %q, want the role policy", k2.Policy)
+	if k2.Policy != nil || string(k2.IdentityPolicy) != rolePolicy {
+		t.Errorf("no session policy: registry policies %q / %q, want none / the role policy", k2.Policy, k2.IdentityPolicy)
 	}
 	if !k2.Expiration.Equal(f.now.Add(time.Hour)) {
 		t.Errorf("default duration: expiration %v, want now+1h", k2.Expiration)
+	}
+}
+
+// TestAssumeRoleNeedsCallerPermission: a caller whose own policy does not allow sts:AssumeRole on the
+// role is refused even when the role trusts it.
+func TestAssumeRoleNeedsCallerPermission(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	allow := func(resource string) []byte {
+		return []byte(`{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + resource + `"}]}`)
+	}
+	for name, c := range map[string]struct {
+		identity []byte
+		want     string
+	}{
+		"allowed on the role":     {allow(roleArn), ""},
+		"allowed on any role":     {allow("acs:ram:*:*:role/*"), ""},
+		"allowed on another role": {allow(roleArn + "2"), fakests.CodeNoPermission},
+		"only oss actions":        {[]byte(rolePolicy), fakests.CodeNoPermission},
+		"unparsable policy":       {[]byte(`{"Statement":`), fakests.CodeNoPermission},
+	} {
+		ak := "LTAI" + strings.ReplaceAll(name, " ", "")
+		f.reg.Put(localcred.Key{AccessKeyID: ak, AccessKeySecret: "secret", IdentityPolicy: c.identity})
+		_, err := f.client(t, clientOpts{ak: ak, secret: "secret"}).AssumeRole(assumeReq(nil))
+		got := ""
+		if err != nil {
+			got = tea.StringValue(sdkError(t, err).Code)
+		}
+		if got != c.want {
+			t.Errorf("%s: code %q, want %q", name, got, c.want)
+		}
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 
 // Role is one RAM role the fake STS lets callers assume.
 type Role struct {
-	// Policy is the role's own permission policy (JSON). Optional. It is attached to issued keys only
-	// when the AssumeRole call carries no session Policy; see the package doc.
+	// Policy is the role's own permission policy (JSON). Optional. Issued keys carry it as their
+	// identity policy; see the package doc.
 	Policy string
 	// Principals lists the AccessKeyIDs allowed to assume the role. Optional; empty means any key
 	// known to the registry. Others get NoPermission.

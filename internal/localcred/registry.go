@@ -13,9 +13,13 @@ type Key struct {
 	SecurityToken string
 	// Expiration is when a temporary key stops working; zero means never.
 	Expiration time.Time
-	// Policy is the JSON RAM policy that bounds what the key may do (for an STS key: the session
-	// policy it was issued with, already intersected with nothing else). Nil means allow everything.
+	// Policy is the session policy a temporary key was issued with (the AssumeRole Policy
+	// parameter). Nil means none.
 	Policy []byte
+	// IdentityPolicy is the RAM policy of the identity the key belongs to: the role's policy for a
+	// function's or an assumed role's key. Nil means allow everything, like an Alibaba Cloud
+	// account's own AccessKey. See Permits for how the two combine.
+	IdentityPolicy []byte
 }
 
 // String returns the AccessKeyID only, so a Key never prints its secret or token.

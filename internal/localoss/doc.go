@@ -31,8 +31,9 @@
 //     optional x-oss-security-token. Form field names are case-insensitive.
 //
 // A key registered with a SecurityToken must come with that token; an expired key gives
-// SecurityTokenExpired; a key with a Policy is held to it (RAM policy: explicit Deny wins, else an
-// Allow must match the action and acs:oss:*:*:<bucket>/<key>). Unsigned requests are refused except
+// SecurityTokenExpired; a key is held to its IdentityPolicy (its role's RAM policy) and, for a
+// temporary key, its session Policy: both must allow the operation's RAM action on
+// acs:oss:*:*:<bucket>/<key> (localcred Key.Permits; explicit Deny wins). Unsigned requests are refused except
 // GET/HEAD when Options.PublicRead is set. CORS preflight (OPTIONS) needs no authentication.
 //
 // # Operations

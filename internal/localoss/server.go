@@ -286,21 +286,42 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c *call) error {
 	return newError(http.StatusNotImplemented, CodeNotImplemented, "A header or query you provided implies functionality that is not implemented.")
 }
 
-// authorize applies the key's session policy, if it has one, to op on bucket/key.
+// authorize holds op on bucket/key to the key's identity policy and session policy (localcred
+// Key.Permits), with the RAM action OSS requires for the operation (ossAction).
 func (s *Server) authorize(k *localcred.Key, op, bucket, key string) *Error {
-	if len(k.Policy) == 0 {
-		return nil
-	}
-	action := ossAction(op)
-	allowed, err := policyAllows(k.Policy, action, bucket, key)
+	action, resource := ossAction(op), "acs:oss:*:*:"+bucket+"/"+key
+	allowed, err := k.Permits(action, resource)
 	if err != nil {
-		s.log.Warn("session policy does not parse; denying", "access_key_id", k.AccessKeyID, "err", err)
+		s.log.Warn("a policy of the key does not parse; denying", "access_key_id", k.AccessKeyID, "err", err)
 	}
 	if !allowed {
 		return errAccessDenied("You have no right to access this object because the policy attached to your AccessKey does not allow "+action+" on it.",
-			ErrorField{"Action", action}, ErrorField{"Resource", "acs:oss:*:*:" + bucket + "/" + key})
+			ErrorField{"Action", action}, ErrorField{"Resource", resource})
 	}
 	return nil
+}
+
+// ossAction maps an operation to the RAM action that authorises it, as OSS's action table lists them
+// (https://www.alibabacloud.com/help/en/oss/user-guide/ram-policy-overview, object-level operations:
+// PutObject, PostObject, InitiateMultipartUpload, UploadPart and CompleteMultipartUpload need
+// oss:PutObject, GetObject and HeadObject oss:GetObject, AbortMultipartUpload and ListParts their
+// own action; the API pages say the same, e.g. https://www.alibabacloud.com/help/en/oss/developer-reference/upload-part
+// for UploadPart and https://www.alibabacloud.com/help/doc-detail/31850.htm: "To complete a multipart
+// upload task, the oss:PutObject permission is required").
+func ossAction(op string) string {
+	switch op {
+	case opPutObject, opPostObject, opInitiateMultipartUpload, opUploadPart, opCompleteMultipartUpload:
+		return "oss:PutObject"
+	case opAbortMultipartUpload:
+		return "oss:AbortMultipartUpload"
+	case opListParts:
+		return "oss:ListParts"
+	case opGetObject, opHeadObject:
+		return "oss:GetObject"
+	case opDeleteObject:
+		return "oss:DeleteObject"
+	}
+	return "oss:" + op
 }
 
 // route finds the bucket and key: the bound bucket for a custom domain (Options.Cnames),

@@ -64,24 +64,66 @@ func TestSessionPolicy(t *testing.T) {
 	}
 }
 
-func TestPolicyMatching(t *testing.T) {
+// TestIdentityAndSessionPolicy: a key with an identity policy (its role's) and a session policy may
+// do only what both allow.
+func TestIdentityAndSessionPolicy(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		pattern, s string
-		want       bool
-	}{
-		{"*", "", true}, {"uploads/*", "uploads/a/b", true}, {"uploads/*", "uploads", false},
-		{"a?c", "abc", true}, {"a?c", "a中c", true}, {"*.png", "x/y.png", true}, {"*.png", "x/y.png.exe", false},
-		{"a*b*c", "a-b-b-c", true}, {"a*b*c", "a-b-b-", false},
+	now := time.Now()
+	env := newTestEnv(t, now)
+	role := `{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:PutObject","oss:ListParts"],"Resource":"acs:oss:*:*:` + testBucket + `/uploads/*"}]}`
+	session := `{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:PutObject","oss:GetObject","oss:AbortMultipartUpload"],"Resource":"acs:oss:*:*:` + testBucket + `/uploads/u1/*"}]}`
+	put := func(ak, identity, session string) *ossv1.Bucket {
+		k := localcred.Key{AccessKeyID: ak, AccessKeySecret: "s-" + ak, IdentityPolicy: []byte(identity)}
+		if session != "" {
+			k.SecurityToken, k.Expiration, k.Policy = "t-"+ak, now.Add(time.Hour), []byte(session)
+		}
+		env.keys.Put(k)
+		return v1Bucket(t, env, sdkCred{ak, ak, k.AccessKeySecret, k.SecurityToken}, ossv1.AuthV4, testRegion)
 	}
-	for _, c := range cases {
-		if got := globMatch(c.pattern, c.s); got != c.want {
-			t.Errorf("globMatch(%q, %q) = %v", c.pattern, c.s, got)
+	roleOnly := put("LTAIrole", role, "")
+	both := put("STS.both", role, session)
+	code := func(err error) string { return v1Code(err) }
+	if got := code(roleOnly.PutObject("uploads/u2/a", strings.NewReader("x"))); got != "" {
+		t.Errorf("role key, put under the role's prefix: %q", got)
+	}
+	if got := code(roleOnly.PutObject("private/a", strings.NewReader("x"))); got != CodeAccessDenied {
+		t.Errorf("role key, put outside the role's prefix: %q", got)
+	}
+	if _, err := roleOnly.GetObject("uploads/u2/a"); code(err) != CodeAccessDenied {
+		t.Errorf("role key, get (not in the role): %v", err)
+	}
+	imur, err := both.InitiateMultipartUpload("uploads/u1/mp")
+	if err != nil {
+		t.Fatalf("both allow PutObject under uploads/u1/: %v", err)
+	}
+	checks := []struct {
+		name, got, want string
+	}{
+		{"put where role and session allow", code(both.PutObject("uploads/u1/a", strings.NewReader("x"))), ""},
+		{"put where only the role allows", code(both.PutObject("uploads/u2/b", strings.NewReader("x"))), CodeAccessDenied},
+		{"get: only the session allows", func() string { _, err := both.GetObject("uploads/u1/a"); return code(err) }(), CodeAccessDenied},
+		{"abort: only the session allows", code(both.AbortMultipartUpload(imur)), CodeAccessDenied},
+		{"list parts: only the role allows", func() string { _, err := both.ListUploadedParts(imur); return code(err) }(), CodeAccessDenied},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: code %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if ossAction(opPostObject) != "oss:PutObject" || ossAction(opListParts) != "oss:ListParts" || ossAction(opHeadObject) != "oss:GetObject" ||
-		ossAction(opAbortMultipartUpload) != "oss:AbortMultipartUpload" || ossAction(opDeleteObject) != "oss:DeleteObject" {
-		t.Error("action mapping")
+}
+
+func TestActionMapping(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		opPutObject: "oss:PutObject", opPostObject: "oss:PutObject", opInitiateMultipartUpload: "oss:PutObject",
+		opUploadPart: "oss:PutObject", opCompleteMultipartUpload: "oss:PutObject",
+		opListParts: "oss:ListParts", opAbortMultipartUpload: "oss:AbortMultipartUpload",
+		opGetObject: "oss:GetObject", opHeadObject: "oss:GetObject", opDeleteObject: "oss:DeleteObject",
+	}
+	for op, action := range want {
+		if got := ossAction(op); got != action {
+			t.Errorf("ossAction(%s) = %q, want %q", op, got, action)
+		}
 	}
 }
 

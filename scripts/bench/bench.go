@@ -272,7 +272,10 @@ func functionOptions(s *devstack.Stack, name, bin string, out io.Writer) fcemu.O
 		"OSS_BUCKET=" + s.Bucket, "OSS_REGION=" + s.Region, "OSS_ENDPOINT=" + s.OSSURL,
 		"OSS_STS_ROLE_ARN=" + devstack.LocalRoleARN, "OSS_STS_ENDPOINT=" + s.STSURL,
 	}
-	role := s.FunctionRole
+	role := s.Roles[name]
+	if name == Baseline { // it assumes the upload role, as the sts function does
+		role = s.Roles[config.FunctionSTS]
+	}
 	return fcemu.Options{
 		Binary: bin, Env: env, FunctionName: name, Region: s.Region, RoleEnv: true,
 		Credentials: func() (string, string, string) { return role.AccessKeyID, role.AccessKeySecret, role.SecurityToken },

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/deploy"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/devstack"
 )
 
 // rosEval evaluates the intrinsic functions the roles template uses (Ref, Fn::Sub, Fn::GetAtt Arn of a
@@ -186,12 +187,13 @@ func TestROSRolesTemplate(t *testing.T) {
 	want := map[string]struct {
 		name          string
 		trust, policy any
+		file          string
 	}{
-		"StsFunctionRole":          {prefix + "-sts", fcTrust, policyFile("sts-function-role.json")},
-		"SignerFunctionRole":       {prefix + "-signer", fcTrust, policyFile("signer-function-role.json")},
-		"PresignedurlFunctionRole": {prefix + "-presignedurl", fcTrust, policyFile("presignedurl-function-role.json")},
-		"CallbackFunctionRole":     {prefix + "-callback", fcTrust, policyFile("callback-function-role.json")},
-		"UploadRole":               {prefix + "-browser", policyFile("upload-role-trust.json"), policyFile("upload-role.json")},
+		"StsFunctionRole":          {prefix + "-sts", fcTrust, policyFile("sts-function-role.json"), "sts-function-role.json"},
+		"SignerFunctionRole":       {prefix + "-signer", fcTrust, policyFile("signer-function-role.json"), "signer-function-role.json"},
+		"PresignedurlFunctionRole": {prefix + "-presignedurl", fcTrust, policyFile("presignedurl-function-role.json"), "presignedurl-function-role.json"},
+		"CallbackFunctionRole":     {prefix + "-callback", fcTrust, policyFile("callback-function-role.json"), "callback-function-role.json"},
+		"UploadRole":               {prefix + "-browser", policyFile("upload-role-trust.json"), policyFile("upload-role.json"), "upload-role.json"},
 	}
 	if len(tmpl.Resources) != len(want) {
 		t.Errorf("%d resources, want %d", len(tmpl.Resources), len(want))
@@ -238,9 +240,9 @@ func TestROSRolesTemplate(t *testing.T) {
 	// Least privilege per function: following each function's form parameter to the role the
 	// template outputs for it, only presignedurl's role may list parts or abort multipart uploads
 	// (postsignature signs forms only; it must not get presignedurl's multipart actions).
-	policyOf := map[string]any{}
+	policyOf, fileOf := map[string]any{}, map[string]string{}
 	for _, w := range want {
-		policyOf[w.name] = w.policy
+		policyOf[w.name], fileOf[w.name] = w.policy, w.file
 	}
 	for fn, param := range roleParam {
 		arn, _ := e.eval(t, tmpl.Outputs[param]["Value"]).(string)
@@ -248,6 +250,10 @@ func TestROSRolesTemplate(t *testing.T) {
 		if !ok {
 			t.Errorf("%s: output %s = %q names no role of the template", fn, param, arn)
 			continue
+		}
+		// The local stack binds each function's key to the same file (devstack.RolePolicyFiles).
+		if f := fileOf[arn[strings.LastIndex(arn, "/")+1:]]; devstack.RolePolicyFiles[fn] != f {
+			t.Errorf("%s: the local stack uses %q, the deployment %s", fn, devstack.RolePolicyFiles[fn], f)
 		}
 		grants := strings.Join(canonicalPolicy(t, pol), " ")
 		multipart := strings.Contains(grants, "oss:ListParts") || strings.Contains(grants, "oss:AbortMultipartUpload")

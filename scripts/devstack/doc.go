@@ -4,7 +4,10 @@
 // OSS (internal/localoss) sharing one key registry; and one origin that routes by path the way the
 // fc3-domain custom domain does, serving the demo pages. With Options.Callbacks the local OSS calls
 // the callback function (OSS_CALLBACK_URL is the origin's /oss_upload_callback) after each upload;
-// the callback function trusts only the local OSS's key.
+// the callback function trusts only the local OSS's key. Each function runs with a key of its own
+// (Stack.Roles) whose identity policy is its role's file of scripts/deploy/policies, rendered for the
+// stack's bucket and prefix; the fake STS's upload role carries upload-role.json; so the local OSS
+// and fake STS allow each function only what its role will be allowed in the cloud.
 // StartWebhook starts a receiver for the callback function's Standard Webhooks notifications.
 //
 // With Options.Real the fake STS and local OSS are not started: the functions get the caller's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"github.com/fc-oss-upload/fc-oss-upload/internal/localidp"
 	"github.com/fc-oss-upload/fc-oss-upload/internal/localoss"
 	"github.com/fc-oss-upload/fc-oss-upload/internal/nodetools"
+	"github.com/fc-oss-upload/fc-oss-upload/scripts/deploy"
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/fcemu"
 	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 )
@@ -87,6 +87,9 @@ type Options struct {
 	// in their environment too (FC sets those once per instance, and they can expire before it
 	// ends), so only a function that reads the invocation's credentials can sign.
 	InvocationOnly bool
+	// RoleFiles overrides, by function name, the policy file (in scripts/deploy/policies) of the
+	// function's local role, e.g. to show that a function fails with another function's role.
+	RoleFiles map[string]string
 	// Real runs the functions against Alibaba Cloud: no fake STS or local OSS; the functions get the
 	// OSS_*/CORS_* settings of this process's environment, and ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
 	// [/_SECURITY_TOKEN] as their role's credentials.
@@ -104,19 +107,20 @@ type Stack struct {
 	Dir          string // the upload prefix
 	DataDir      string
 
-	OSS          *localoss.Server
-	STS          *fakests.Server
-	Issuer       *localidp.Issuer // with Options.Auth
-	Registry     *localcred.Registry
-	FunctionRole localcred.Key
-	// CallbackRole is the callback function's own role: it may only read (HeadObject) under the
-	// prefix, as scripts/deploy/policies/callback-function-role.json grants in the cloud.
-	CallbackRole localcred.Key
-	Functions    map[string]*fcemu.Function // without Options.Scaling
-	Pools        map[string]*fcemu.Pool     // with Options.Scaling
-	handlers     map[string]http.Handler
-	Bins         map[string]string // the function binaries, by function name
-	Env          []string          // the functions' settings ("KEY=value"), as each function gets them
+	OSS      *localoss.Server
+	STS      *fakests.Server
+	Issuer   *localidp.Issuer // with Options.Auth
+	Registry *localcred.Registry
+	// Roles are the functions' role credentials, by function name: each key carries its role's
+	// policy file of scripts/deploy/policies (RolePolicyFiles) as identity policy, rendered for this
+	// stack's bucket and prefix, so the local OSS and fake STS allow each function only what its role
+	// will allow in the cloud.
+	Roles     map[string]localcred.Key
+	Functions map[string]*fcemu.Function // without Options.Scaling
+	Pools     map[string]*fcemu.Pool     // with Options.Scaling
+	handlers  map[string]http.Handler
+	Bins      map[string]string // the function binaries, by function name
+	Env       []string          // the functions' settings ("KEY=value"), as each function gets them
 
 	closers []func() error
 }
@@ -171,7 +175,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.OriginURL = "http://" + origin.Addr().String()
 
 	env := map[string]string{}
-	var creds, callbackCreds func() (string, string, string)
+	creds := map[string]func() (string, string, string){}
 	if o.Real {
 		for _, kv := range os.Environ() {
 			k, v, _ := strings.Cut(kv, "=")
@@ -183,16 +187,17 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		if id == "" || secret == "" {
 			return nil, errors.New("devstack: real mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (the credentials the functions use as their role)")
 		}
-		creds = func() (string, string, string) { return id, secret, token }
-		callbackCreds = creds
+		for _, fn := range config.Functions {
+			creds[fn] = func() (string, string, string) { return id, secret, token }
+		}
 		s.Bucket, s.Region = env["OSS_BUCKET"], env["OSS_REGION"]
 	} else {
 		if err := s.startLocal(o, env); err != nil {
 			return nil, err
 		}
-		k, cb := s.FunctionRole, s.CallbackRole
-		creds = func() (string, string, string) { return k.AccessKeyID, k.AccessKeySecret, k.SecurityToken }
-		callbackCreds = func() (string, string, string) { return cb.AccessKeyID, cb.AccessKeySecret, cb.SecurityToken }
+		for fn, k := range s.Roles {
+			creds[fn] = func() (string, string, string) { return k.AccessKeyID, k.AccessKeySecret, k.SecurityToken }
+		}
 	}
 	if o.Auth {
 		idp, err := localidp.Start(localidp.Options{}) // the real clock, as the functions verify with it
@@ -226,12 +231,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			name := fn
 			authorize = func(r *http.Request) (map[string]string, error) { return o.Authorize(name, r) }
 		}
-		fnCreds := creds
-		if fn == config.FunctionCallback {
-			fnCreds = callbackCreds
-		}
 		fo := fcemu.Options{
-			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: fnCreds,
+			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: creds[fn],
 			RoleEnv: !o.InvocationOnly, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
 			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
 			Initializer: o.Initializer,
@@ -275,30 +276,37 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 		dir = d
 	}
 	s.Registry = localcred.NewRegistry()
-	// The functions' own role: temporary credentials that may only upload under the prefix (what
-	// postsignature and presignedurl sign with) and call STS (what sts does).
-	rolePolicy, _ := json.Marshal(map[string]any{"Version": "1", "Statement": []map[string]any{{
-		"Effect": "Allow", "Action": []string{"oss:PutObject", "oss:AbortMultipartUpload", "oss:ListParts"},
-		"Resource": []string{"acs:oss:*:*:" + o.Bucket + "/" + dir + "*"},
-	}}})
-	s.FunctionRole = localcred.Key{
-		AccessKeyID: "STS.LocalFunctionRole" + randomHex(4), AccessKeySecret: randomHex(16),
-		SecurityToken: "local-function-role-token-" + randomHex(16), Policy: rolePolicy,
+	// Each function's role: temporary credentials (as FC hands a function its role's) bound to the
+	// role's policy file, rendered as a deployment renders it.
+	values := map[string][]string{"bucketName": {o.Bucket}, "uploadDir": {dir}, "region": {o.Region}, "uploadRoleArn": {LocalRoleARN}}
+	s.Roles = map[string]localcred.Key{}
+	for _, fn := range config.Functions {
+		file := RolePolicyFiles[fn]
+		if f := o.RoleFiles[fn]; f != "" {
+			file = f
+		}
+		policy, err := renderPolicy(file, values)
+		if err != nil {
+			return err
+		}
+		k := localcred.Key{
+			AccessKeyID: "STS.Local" + fn + "Role" + randomHex(4), AccessKeySecret: randomHex(16),
+			SecurityToken: "local-" + fn + "-role-token-" + randomHex(16), IdentityPolicy: policy,
+		}
+		s.Registry.Put(k)
+		s.Roles[fn] = k
 	}
-	s.Registry.Put(s.FunctionRole)
-	callbackPolicy, _ := json.Marshal(map[string]any{"Version": "1", "Statement": []map[string]any{{
-		"Effect": "Allow", "Action": []string{"oss:GetObject"},
-		"Resource": []string{"acs:oss:*:*:" + o.Bucket + "/" + dir + "*"},
-	}}})
-	s.CallbackRole = localcred.Key{
-		AccessKeyID: "STS.LocalCallbackRole" + randomHex(4), AccessKeySecret: randomHex(16),
-		SecurityToken: "local-callback-role-token-" + randomHex(16), Policy: callbackPolicy,
+	uploadPolicy, err := renderPolicy("upload-role.json", values)
+	if err != nil {
+		return err
 	}
-	s.Registry.Put(s.CallbackRole)
 
+	// The upload role trusts the sts function's role only (upload-role-trust.json).
 	sts, err := fakests.New(fakests.Options{
 		Registry: s.Registry, Now: o.Now, MaxSessionDuration: 12 * time.Hour, RateLimit: o.STSRateLimit,
-		Roles:  map[string]fakests.Role{LocalRoleARN: {Principals: []string{s.FunctionRole.AccessKeyID}}},
+		Roles: map[string]fakests.Role{LocalRoleARN: {
+			Policy: string(uploadPolicy), Principals: []string{s.Roles[config.FunctionSTS].AccessKeyID},
+		}},
 		Logger: o.Logger.With("component", "fakests"),
 	})
 	if err != nil {
@@ -349,6 +357,34 @@ func (s *Stack) startLocal(o Options, env map[string]string) error {
 	}
 	env["DEMO_UPPY_URL"] = s.OriginURL + UppyVendored + "6/"
 	return nil
+}
+
+// RolePolicyFiles names each function's role policy in scripts/deploy/policies, as roles.ros.yaml
+// attaches them (postsignature's role is the signer role).
+var RolePolicyFiles = map[string]string{
+	config.FunctionSTS:           "sts-function-role.json",
+	config.FunctionPostSignature: "signer-function-role.json",
+	config.FunctionPresignedURL:  "presignedurl-function-role.json",
+	config.FunctionCallback:      "callback-function-role.json",
+}
+
+// renderPolicy renders a policy file of scripts/deploy/policies with the values of the placeholders
+// it uses (deploy.Render, as a deployment renders it).
+func renderPolicy(file string, values map[string][]string) ([]byte, error) {
+	name := filepath.Join(Root(), "scripts", "deploy", "policies", file)
+	text, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: role policy: %w", err)
+	}
+	used := map[string][]string{}
+	for _, n := range deploy.Placeholders(text) {
+		used[n] = values[n]
+	}
+	out, err := deploy.Render(name, text, used)
+	if err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler) {

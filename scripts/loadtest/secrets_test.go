@@ -49,10 +49,10 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	alice := s.bearer(t, "alice")
 	sec := secrets{}
 	sec.add("alice's JWT", strings.TrimPrefix(alice["Authorization"], "Bearer "))
-	sec.add("function role secret", s.FunctionRole.AccessKeySecret)
-	sec.add("function role token", s.FunctionRole.SecurityToken)
-	sec.add("callback role secret", s.CallbackRole.AccessKeySecret) // it signs HeadObject
-	sec.add("callback role token", s.CallbackRole.SecurityToken)
+	for fn, role := range s.Roles { // the callback role signs HeadObject
+		sec.add(fn+" role secret", role.AccessKeySecret)
+		sec.add(fn+" role token", role.SecurityToken)
+	}
 	sec.add("webhook secret", wh.Secret)
 	sec.add("webhook key", strings.TrimPrefix(wh.Secret, "whsec_"))
 	requests := 0
