@@ -2,6 +2,7 @@ package fcweb
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -48,9 +49,10 @@ func accessLog(function string, l *slog.Logger, next http.Handler) http.Handler 
 }
 
 func sourceIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
+	// The go1 entry sets RemoteAddr to the event's sourceIp, a bare address (IPv6 too); the custom
+	// entry's is the connection's host:port.
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
 	}
-	return strings.Trim(host, "[]")
+	return strings.Trim(r.RemoteAddr, "[]")
 }

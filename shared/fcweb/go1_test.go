@@ -104,3 +104,22 @@ func TestAccessLogHasNoQueryOrHeaders(t *testing.T) {
 		t.Errorf("access line leaks: %s", line)
 	}
 }
+
+// TestSourceIP: the access log's sourceIp is the address alone, whatever form RemoteAddr takes: the
+// go1 entry's bare event sourceIp (IPv4 or IPv6) or the custom entry's host:port.
+func TestSourceIP(t *testing.T) {
+	for remote, want := range map[string]string{
+		"203.0.113.7":         "203.0.113.7",
+		"203.0.113.7:51234":   "203.0.113.7",
+		"2001:db8::1":         "2001:db8::1",
+		"[2001:db8::1]:51234": "2001:db8::1",
+		"[2001:db8::1]":       "2001:db8::1",
+		"::ffff:203.0.113.7":  "::ffff:203.0.113.7",
+		"":                    "",
+	} {
+		r := &http.Request{RemoteAddr: remote}
+		if got := sourceIP(r); got != want {
+			t.Errorf("sourceIP(%q) = %q; want %q", remote, got, want)
+		}
+	}
+}
