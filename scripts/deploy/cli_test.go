@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/fc-oss-upload/fc-oss-upload/scripts/build/fcbuild"
 )
 
@@ -78,6 +80,16 @@ func sCLI(t testing.TB) string {
 // credentials in the environment, and a time limit. It returns stdout.
 func runS(t testing.TB, dir string, args ...string) []byte {
 	t.Helper()
+	out, err := tryS(t, dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// tryS is runS that returns the CLI's failure instead of failing the test.
+func tryS(t testing.TB, dir string, args ...string) ([]byte, error) {
+	t.Helper()
 	home := filepath.Join(dir, ".home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
@@ -98,9 +110,9 @@ func runS(t testing.TB, dir string, args ...string) []byte {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("s %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
+		return stdout.Bytes(), fmt.Errorf("s %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.Bytes(), stderr.Bytes())
 	}
-	return stdout.Bytes()
+	return stdout.Bytes(), nil
 }
 
 // preview renders template with `s preview -o json` and returns the document. The CLI prints log lines
@@ -144,34 +156,58 @@ func renderAppCenter(t testing.TB, params map[string]string) (map[string]any, st
 	return preview(t, dir, filepath.Join(dir, "app", "s.yaml")), string(rendered)
 }
 
-// renderCLI renders s.yaml the way README tells a CLI user to deploy it: a file that extends s.yaml and
-// overrides access and vars, and sets optional settings per function (env: function -> name -> value)
-// under resources.<function>.props.environmentVariables, which Serverless Devs merges key by key.
-func renderCLI(t testing.TB, vars map[string]string, env map[string]map[string]string) map[string]any {
+// renderCLI renders s.yaml the way README tells a CLI user to deploy it: an s.local.yaml that extends
+// s.yaml (base "s.yaml"), or a copy of s.custom.yaml (base "s.custom.yaml", which extends s.yaml), with
+// access and vars added, and optional settings per function (env: function -> name -> value) under
+// resources.<function>.props.environmentVariables, which Serverless Devs merges key by key.
+func renderCLI(t testing.TB, base string, vars map[string]string, env map[string]map[string]string) map[string]any {
 	t.Helper()
 	root := repoRoot(t)
-	dir := t.TempDir()
-	var b strings.Builder
-	fmt.Fprintf(&b, "extend: %s\naccess: default\nvars:\n", filepath.Join(root, "s.yaml"))
-	for k, v := range vars {
-		q, _ := json.Marshal(v) // a JSON string is a YAML double-quoted scalar
-		fmt.Fprintf(&b, "  %s: %s\n", k, q)
-	}
-	if len(env) > 0 {
-		b.WriteString("resources:\n")
-		for fn, kv := range env {
-			fmt.Fprintf(&b, "  %s:\n    props:\n      environmentVariables:\n", fn)
-			for k, v := range kv {
-				q, _ := json.Marshal(v)
-				fmt.Fprintf(&b, "        %s: %s\n", k, q)
-			}
+	doc := map[string]any{}
+	if base != "s.yaml" {
+		b, err := os.ReadFile(filepath.Join(root, base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		if doc["extend"] != "s.yaml" {
+			t.Fatalf("%s extends %v, not s.yaml", base, doc["extend"])
 		}
 	}
-	local := filepath.Join(dir, "s.local.yaml")
-	if err := os.WriteFile(local, []byte(b.String()), 0o644); err != nil {
+	doc["extend"] = filepath.Join(root, "s.yaml") // the copy is written outside the repository
+	doc["access"] = "default"
+	doc["vars"] = vars
+	resources, _ := doc["resources"].(map[string]any)
+	if resources == nil {
+		resources = map[string]any{}
+	}
+	for fn, kv := range env {
+		r, _ := resources[fn].(map[string]any)
+		if r == nil {
+			r = map[string]any{}
+		}
+		props, _ := r["props"].(map[string]any)
+		if props == nil {
+			props = map[string]any{}
+		}
+		props["environmentVariables"] = kv
+		r["props"] = props
+		resources[fn] = r
+	}
+	if len(resources) > 0 {
+		doc["resources"] = resources
+	}
+	b, err := yaml.Marshal(doc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return preview(t, dir, local)
+	local := filepath.Join(t.TempDir(), "s.local.yaml")
+	if err := os.WriteFile(local, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return preview(t, filepath.Dir(local), local)
 }
 
 func copyFile(t testing.TB, from, to string) {

@@ -51,6 +51,7 @@ var testParams = map[string]string{
 	"stsDurationSeconds":          "900",
 	"forbidOverwrite":             "true",
 	"allowedOrigins":              "https://app.example.com,http://localhost:8080",
+	"runtime":                     "custom.debian12",
 }
 
 // paramOfEnv says which publish.yaml parameter feeds an environment variable. A variable not listed is
@@ -285,6 +286,11 @@ func TestPublishYAML(t *testing.T) {
 		used[m[1]] = true
 	}
 	delete(used, "access") // filled by s init / the console with the credential alias, not a parameter
+	delete(used, "else")   // art-template's {{else}} (the runtime blocks)
+	// A parameter may also be read only by art-template conditions (the runtime blocks).
+	for _, m := range regexp.MustCompile(`\{\{if ([A-Za-z_][A-Za-z0-9_]*)`).FindAllStringSubmatch(string(sy), -1) {
+		used[m[1]] = true
+	}
 	for name := range used {
 		if _, ok := params.Properties[name]; !ok {
 			t.Errorf("s.yaml uses {{ %s }} but publish.yaml declares no such parameter", name)
@@ -362,6 +368,18 @@ func TestPublishYAML(t *testing.T) {
 	}
 
 	checkNamePrefix(t, paramsSchema)
+
+	// The texts name what is deployed: every function.
+	count := []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	if n := len(functions); n >= len(count) || !strings.Contains(p.Description, count[n]+" Go functions") {
+		t.Errorf("Description does not say the app deploys %d Go functions: %q", n, p.Description)
+	}
+	prefixDesc, _ := params.Properties["functionNamePrefix"]["description"].(string)
+	for _, fn := range functions {
+		if !strings.Contains(prefixDesc, "<prefix>-"+fn) {
+			t.Errorf("functionNamePrefix description does not name the function <prefix>-%s: %q", fn, prefixDesc)
+		}
+	}
 
 	// The test values are valid answers to the form.
 	vals := map[string]any{}
@@ -633,33 +651,41 @@ func TestRenderedAppCenterDefaults(t *testing.T) {
 }
 
 // TestRenderedCLI renders the way README tells CLI users to deploy (a file extending s.yaml that
-// overrides vars) and expects exactly what the console renders for the same answers.
+// overrides vars; for the custom runtime, a copy of s.custom.yaml with the vars added) and expects
+// exactly what the console renders for the same answers and runtime.
 func TestRenderedCLI(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{}
-	for v, p := range varParams(t) {
-		vars[v] = testParams[p]
-	}
-	// The optional form fields reach the console's render through art-template blocks the CLI never
-	// sees; a CLI user sets them as environment variables of each function instead.
-	env := map[string]map[string]string{}
-	for fn, lines := range optionalEnvLines(t) {
-		for _, l := range lines {
-			if v := testParams[l.param]; v != "" {
-				if env[fn] == nil {
-					env[fn] = map[string]string{}
-				}
-				env[fn][l.env] = v
+	for _, tc := range []struct{ runtime, base string }{{"go1", "s.yaml"}, {"custom.debian12", "s.custom.yaml"}} {
+		t.Run(tc.runtime, func(t *testing.T) {
+			t.Parallel()
+			params := maps.Clone(testParams)
+			params["runtime"] = tc.runtime
+			vars := map[string]string{}
+			for v, p := range varParams(t) {
+				vars[v] = params[p]
 			}
-		}
-	}
-	cli := renderCLI(t, vars, env)
-	checkRendered(t, cli, testParams)
-	app, _ := renderAppCenter(t, testParams)
-	if !reflect.DeepEqual(cli["resources"], app["resources"]) {
-		a, _ := json.MarshalIndent(app["resources"], "", " ")
-		c, _ := json.MarshalIndent(cli["resources"], "", " ")
-		t.Errorf("CLI render differs from the console render:\nconsole: %s\ncli: %s", a, c)
+			// The optional form fields reach the console's render through art-template blocks the CLI
+			// never sees; a CLI user sets them as environment variables of each function instead.
+			env := map[string]map[string]string{}
+			for fn, lines := range optionalEnvLines(t) {
+				for _, l := range lines {
+					if v := params[l.param]; v != "" {
+						if env[fn] == nil {
+							env[fn] = map[string]string{}
+						}
+						env[fn][l.env] = v
+					}
+				}
+			}
+			cli := renderCLI(t, tc.base, vars, env)
+			checkRendered(t, cli, params)
+			app, _ := renderAppCenter(t, params)
+			if !reflect.DeepEqual(cli["resources"], app["resources"]) {
+				a, _ := json.MarshalIndent(app["resources"], "", " ")
+				c, _ := json.MarshalIndent(cli["resources"], "", " ")
+				t.Errorf("CLI render (%s) differs from the console render:\nconsole: %s\ncli: %s", tc.base, a, c)
+			}
+		})
 	}
 }
 
@@ -703,6 +729,9 @@ func optionalEnvLines(t testing.TB) map[string][]optionalLine {
 		trimmed := strings.TrimSpace(line)
 		if !strings.HasPrefix(trimmed, "#") {
 			continue // placeholders in values: TestSYAMLStatic
+		}
+		if runtimeOpenRE.MatchString(line) || runtimeCloseRE.MatchString(line) {
+			continue // the runtime blocks: TestSYAMLRuntime
 		}
 		m := optionalLineRE.FindStringSubmatch(line)
 		if m == nil {
@@ -759,12 +788,10 @@ func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
 					t.Errorf("props.%s is not an fc3 property (ignored by the component)", k)
 				}
 			}
-			if props["runtime"] != "go1" || props["handler"] != fcbuild.Handler {
-				t.Errorf("runtime/handler = %v/%v, want go1/%s", props["runtime"], props["handler"], fcbuild.Handler)
+			if props["handler"] != fcbuild.Handler {
+				t.Errorf("handler = %v, want %s", props["handler"], fcbuild.Handler)
 			}
-			if c, ok := props["instanceConcurrency"]; ok && fmt.Sprint(c) != "1" {
-				t.Errorf("instanceConcurrency is %v by default; FC 3.0 supports only 1 on go1", c)
-			}
+			checkRuntime(t, props, params["runtime"])
 			fn, _ := props["functionName"].(string)
 			functionName[name] = fn
 			if want := params["functionNamePrefix"] + "-" + name; fn != want || !fcNameRE.MatchString(fn) {
@@ -839,6 +866,34 @@ func checkRendered(t *testing.T, doc map[string]any, params map[string]string) {
 	}
 	if domains != 1 {
 		t.Errorf("%d fc3-domain resources, want 1", domains)
+	}
+}
+
+// checkRuntime: on go1 (the default) a function is sent neither instanceConcurrency nor
+// customRuntimeConfig, which FC 3.0 supports on custom runtimes only (s.yaml, "Runtime"); on the custom
+// runtime it is sent exactly customRuntimeProps.
+func checkRuntime(t *testing.T, props map[string]any, runtime string) {
+	t.Helper()
+	if runtime == "" || runtime == "go1" {
+		if props["runtime"] != "go1" {
+			t.Errorf("runtime = %v, want go1", props["runtime"])
+		}
+		for _, k := range goOnlyProps {
+			if v, ok := props[k]; ok {
+				t.Errorf("go1 is sent %s %v; FC 3.0 supports it on custom runtimes only", k, v)
+			}
+		}
+		return
+	}
+	if props["runtime"] != runtime || !strings.HasPrefix(runtime, "custom.") {
+		t.Errorf("runtime = %v, want the custom runtime %s", props["runtime"], runtime)
+	}
+	for k, want := range customRuntimeProps {
+		got, _ := json.Marshal(props[k])
+		w, _ := json.Marshal(want)
+		if string(got) != string(w) {
+			t.Errorf("%s = %s on the custom runtime, want %s", k, got, w)
+		}
 	}
 }
 

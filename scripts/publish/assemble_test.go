@@ -45,7 +45,7 @@ func assemble(t *testing.T) (root, out string) {
 func TestAssemble(t *testing.T) {
 	root, out := assemble(t)
 	src := filepath.Join(out, "src")
-	for _, f := range []string{"publish.yaml", "readme.md", "version.md", "src/s.yaml", "src/go.mod", "src/go.sum", "src/scripts/build/main.go", "src/scripts/build/predeploy.sh", "src/functions/sts/main.go", "src/templates/index.html"} {
+	for _, f := range []string{"publish.yaml", "readme.md", "version.md", "src/s.yaml", "src/s.custom.yaml", "src/go.mod", "src/go.sum", "src/scripts/build/main.go", "src/scripts/build/predeploy.sh", "src/functions/sts/main.go", "src/templates/index.html"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
