@@ -120,7 +120,7 @@ func TestCompanionCreate(t *testing.T) {
 		t.Errorf("initiated with type %q forbid %v disposition %q", store.ct, store.forbid, store.disposition)
 	}
 	// Active content is stored as an attachment, as single uploads are (upload.Rules.Disposition).
-	if rec, out := call(t, h, "POST", "/s3/multipart", `{"filename":"doc.pdf","size":0}`, nil); rec.Code != 200 || store.ct != "application/pdf" || store.disposition != "attachment" || out["parts"] != float64(1) {
+	if rec, out := call(t, h, "POST", "/s3/multipart", `{"filename":"doc.pdf","size":1}`, nil); rec.Code != 200 || store.ct != "application/pdf" || store.disposition != "attachment" || out["parts"] != float64(1) {
 		t.Errorf("pdf: %d type %q disposition %q %v", rec.Code, store.ct, store.disposition, out)
 	}
 	store.calls = nil
@@ -128,6 +128,7 @@ func TestCompanionCreate(t *testing.T) {
 		{`{"filename":"a.png","type":"image/png","metadata":{"name":"a.png"}}`, "size_required"},
 		{`{"filename":"a.png","metadata":{"size":null}}`, "size_required"},
 		{`{"filename":"a.png","metadata":"size=1"}`, "size_required"},
+		{`{"filename":"a.png","metadata":{"size":0}}`, "invalid_argument"}, // an empty file is one request
 		{`{"filename":"a.html","type":"text/html","size":1}`, "unsupported_media_type"},
 		{`{"filename":"a.png","size":12582913}`, "payload_too_large"},
 		{`{"filename":"a.png","metadata":{"size":"12582913"}}`, "payload_too_large"},

@@ -75,6 +75,9 @@ func TestGrantMultipart(t *testing.T) {
 	if _, err := r.Grant(Multipart, Ask{Intent: Intent{Filename: "a.js", Size: -1}}, grantNow); code(err) != CodeInvalidArgument {
 		t.Errorf("unsized: %v", err)
 	}
+	if _, err := r.Grant(Multipart, Ask{Intent: Intent{Filename: "a.js", Size: 0}}, grantNow); code(err) != CodeInvalidArgument {
+		t.Errorf("an empty file's multipart upload: %v; want %s", err, CodeInvalidArgument)
+	}
 	if _, err := r.Grant(Multipart, Ask{Intent: Intent{Size: 101}}, grantNow); code(err) != CodePayloadTooLarge {
 		t.Errorf("over the limit: %v", err)
 	}

@@ -27,13 +27,14 @@ const maxSizeDigits = 15
 //
 // A client sends back a key it was given (to sign a part, list, complete or abort a multipart
 // upload); this check, with dir being the caller's own prefix, keeps it to keys of this function's
-// format under that prefix. It needs no secret: only this function initiates multipart uploads
-// under the prefix (clients hold no credentials), and OSS binds each upload ID to its key (UploadPart,
+// format under that prefix. It needs no secret: OSS binds each upload ID to its key (UploadPart,
 // ListParts, CompleteMultipartUpload and AbortMultipartUpload name the upload by object name and
 // upload ID, https://help.aliyun.com/en/oss/developer-reference/upload-part; an upload ID that has
 // no upload for that name is NoSuchUpload, https://help.aliyun.com/en/oss/user-guide/0017-00000244),
-// so a key of the right form under the caller's prefix with a live upload ID is one this function
-// issued to it, size included.
+// so a key of the right form under the caller's prefix with a live upload ID names an upload
+// started for that key, size included. Only this function and holders of the sts function's
+// credentials (which may already write any object under the prefix) can start one there; either
+// way the part URLs and complete hold the upload to the size the key carries.
 func CheckIssuedKey(dir, key string) (size int64, err error) {
 	rest, ok := strings.CutPrefix(key, dir)
 	if !ok || dir == "" {
