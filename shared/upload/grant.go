@@ -74,8 +74,8 @@ func (r Rules) Grant(how How, a Ask, now time.Time) (Grant, error) {
 	case how == Multipart && a.Size < 0:
 		return Grant{}, Errorf(CodeInvalidArgument, "name the file's size in bytes (size) to start a multipart upload")
 	case how == Multipart && a.Size == 0:
-		// OSS's UploadPart takes a part body that "cannot be blank"
-		// (https://help.aliyun.com/en/oss/developer-reference/uploadpart): an empty file is one request.
+		// An empty file needs no parts, and OSS's UploadPart page does not say a blank part is taken
+		// (parts are 100 KB to 5 GB, the last one smaller: https://www.alibabacloud.com/help/en/doc-detail/31993.htm).
 		return Grant{}, Errorf(CodeInvalidArgument, "an empty file needs no multipart upload; send it as a single upload")
 	case how == Multipart:
 		g.Key = MultipartKey(g.Prefix, a.Intent, a.ID, now, a.Size)
