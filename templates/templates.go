@@ -10,7 +10,28 @@ import (
 //go:embed index.html uppy.html signin.html
 var files embed.FS
 
-var pages = template.Must(template.ParseFS(files, "index.html", "uppy.html", "signin.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"integrity": integrityAttr}).
+	ParseFS(files, "index.html", "uppy.html", "signin.html"))
+
+// integrityAttr is the integrity attribute for url, or nothing when its hash is not known. The
+// value is one of the constants below, so it is written unescaped (html/template would write its
+// "+" as "&#43;", which browsers decode, but which no reader expects).
+func integrityAttr(url string) template.HTMLAttr {
+	if sri, ok := integrity[url]; ok {
+		return template.HTMLAttr(`integrity="` + sri + `"`)
+	}
+	return ""
+}
+
+// integrity is the Subresource Integrity of the CDN files the pages load by default (config's
+// DEMO_UPPY_URL), so that a browser refuses them if the CDN serves other bytes. jsDelivr's /npm/
+// URLs serve the files of the npm package version they name (https://www.jsdelivr.com/documentation#id-npm);
+// TestIntegrity checks each hash against scripts/node's copy of that version. A URL not listed
+// (another CDN, the local stack's copy) loads without one.
+var integrity = map[string]string{
+	"https://cdn.jsdelivr.net/npm/uppy@6.0.1/dist/uppy.min.js":  "sha384-QPH9Dl8VQ2XNehOqPB9va+0KSja3toj1NUEXVbP8oNAJ0iGMpgaz5ecDrwTK+ciO",
+	"https://cdn.jsdelivr.net/npm/uppy@6.0.1/dist/uppy.min.css": "sha384-mrtEQQ4LVy5xVIhmsZQL/qDhY5S+hOl9KZCOjtObtWSmsx0PI9RUdc6nyFftj/Jx",
+}
 
 // PageData is what a page needs to know about the function serving it.
 type PageData struct {

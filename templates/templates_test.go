@@ -1,10 +1,18 @@
 package templates
 
 import (
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/fc-oss-upload/fc-oss-upload/internal/nodetools"
+	"github.com/fc-oss-upload/fc-oss-upload/shared/config"
 )
 
 const cdn = "https://gosspublic.alicdn.com/aliyun-oss-sdk-6.23.0.min.js"
@@ -149,5 +157,53 @@ func TestUppyPage(t *testing.T) {
 	b, _ = UppyPage(PageData{UppyURL: `https://cdn.example/"><script>alert(1)</script>/`})
 	if strings.Contains(string(b), `"><script>alert(1)`) {
 		t.Error("UppyURL breaks out of the attribute")
+	}
+}
+
+// TestIntegrity: each pinned CDN file's integrity is the SHA-384 of the same file in the npm
+// package that scripts/node installs (the version the URL names), the default DEMO_UPPY_URL is
+// among them, and the Uppy page renders it for that URL only.
+func TestIntegrity(t *testing.T) {
+	mods, err := nodetools.Ensure()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for url, sri := range integrity {
+		m := regexp.MustCompile(`^https://cdn\.jsdelivr\.net/npm/([^@/]+)@([^/]+)/(.+)$`).FindStringSubmatch(url)
+		if m == nil {
+			t.Fatalf("%s is not a jsDelivr npm URL", url)
+		}
+		var pkg struct{ Version string }
+		if b, err := os.ReadFile(filepath.Join(mods, m[1], "package.json")); err != nil || json.Unmarshal(b, &pkg) != nil || pkg.Version != m[2] {
+			t.Fatalf("%s: scripts/node has %s %q (%v); pin the same version", url, m[1], pkg.Version, err)
+		}
+		b, err := os.ReadFile(filepath.Join(mods, m[1], filepath.FromSlash(m[3])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha512.Sum384(b)
+		if want := "sha384-" + base64.StdEncoding.EncodeToString(sum[:]); sri != want {
+			t.Errorf("%s: integrity %s; the npm file's is %s", url, sri, want)
+		}
+	}
+	var def string
+	for _, s := range config.Settings {
+		if s.Name == "DEMO_UPPY_URL" {
+			def = s.Default
+		}
+	}
+	page, err := UppyPage(PageData{Function: "presignedurl", UppyURL: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"uppy.min.js", "uppy.min.css"} {
+		sri, ok := integrity[def+f]
+		if !ok || !strings.Contains(string(page), `integrity="`+sri+`"`) {
+			t.Errorf("default %s%s: integrity %q not on the page", def, f, sri)
+		}
+	}
+	local, err := UppyPage(PageData{Function: "presignedurl", UppyURL: "/_local/uppy/"})
+	if err != nil || strings.Contains(string(local), "integrity=") {
+		t.Errorf("a URL without a known hash got an integrity attribute (%v)", err)
 	}
 }
