@@ -87,6 +87,9 @@ type Options struct {
 	// in their environment too (FC sets those once per instance, and they can expire before it
 	// ends), so only a function that reads the invocation's credentials can sign.
 	InvocationOnly bool
+	// NoForwardedProto runs the functions behind a front that sends no X-Forwarded-Proto
+	// (fcemu.Options.NoForwardedProto).
+	NoForwardedProto bool
 	// RoleFiles overrides, by function name, the policy file (in scripts/deploy/policies) of the
 	// function's local role, e.g. to show that a function fails with another function's role.
 	RoleFiles map[string]string
@@ -233,7 +236,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		fo := fcemu.Options{
 			Binary: bins[fn], Env: vars, FunctionName: fn, Region: s.Region, Credentials: creds[fn],
-			RoleEnv: !o.InvocationOnly, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
+			RoleEnv: !o.InvocationOnly, NoForwardedProto: o.NoForwardedProto, Timeout: o.Timeout, Stdout: o.FunctionOutput, Stderr: o.FunctionOutput,
 			Logger: o.Logger.With("function", fn), Authorize: authorize, MemoryMB: 128, Concurrency: 20,
 			Initializer: o.Initializer,
 		}

@@ -80,7 +80,14 @@ func StartCustom(ctx context.Context, opts Options) (*CustomInstance, error) {
 	c.proxy = &httputil.ReverseProxy{
 		// As the go1 front (event.go) says which scheme the client used, so does this one:
 		// X-Forwarded-Proto (and -For, -Host), a client's own replaced.
-		Rewrite:      func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.Out.Host = pr.In.Host; pr.SetXForwarded() },
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host
+			pr.SetXForwarded()
+			if o.NoForwardedProto {
+				pr.Out.Header.Del("X-Forwarded-Proto")
+			}
+		},
 		Transport:    &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
 		ErrorHandler: c.proxyError,
 	}

@@ -16,7 +16,7 @@ import (
 
 // buildEvent converts r (whose body has been read into body) into the FC 3.0 HTTP trigger event JSON
 // (fc-runtime-go-sdk events.HTTPTriggerEvent). claims are added as headers.
-func buildEvent(r *http.Request, body []byte, requestID, accountID, domainName string, now time.Time, claims map[string]string) ([]byte, error) {
+func buildEvent(r *http.Request, body []byte, requestID, accountID, domainName string, now time.Time, claims map[string]string, noProto bool) ([]byte, error) {
 	headers := make(map[string]string, len(r.Header)+len(claims))
 	for k, vs := range r.Header {
 		headers[k] = strings.Join(vs, ",")
@@ -29,9 +29,11 @@ func buildEvent(r *http.Request, body []byte, requestID, accountID, domainName s
 	// has no field for it: requestContext.http holds method, path, protocol, sourceIp, userAgent);
 	// a client's own X-Forwarded-Proto is replaced, never passed on.
 	delete(headers, "X-Forwarded-Proto")
-	headers["X-Forwarded-Proto"] = "http"
-	if r.TLS != nil {
-		headers["X-Forwarded-Proto"] = "https"
+	if !noProto {
+		headers["X-Forwarded-Proto"] = "http"
+		if r.TLS != nil {
+			headers["X-Forwarded-Proto"] = "https"
+		}
 	}
 	query := map[string]string{}
 	for k, vs := range r.URL.Query() {

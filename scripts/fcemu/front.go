@@ -66,7 +66,7 @@ func (f *Function) serveTrigger(w http.ResponseWriter, r *http.Request, id strin
 		return writeJSONError(w, http.StatusRequestEntityTooLarge, "PayloadTooLarge", tooLarge(limit), id), "body too large"
 	}
 
-	event, err := buildEvent(r, body, id, f.opts.AccountID, f.opts.DomainName, now, claims)
+	event, err := buildEvent(r, body, id, f.opts.AccountID, f.opts.DomainName, now, claims, f.opts.NoForwardedProto)
 	if err != nil {
 		return writeJSONError(w, http.StatusInternalServerError, "InternalError", "could not build the event", id), "event error"
 	}

@@ -36,6 +36,10 @@ type Options struct {
 	// RoleEnv, when true, also puts Credentials() (asked when each process starts) in the child's
 	// ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/ALIBABA_CLOUD_SECURITY_TOKEN, as FC does. Optional.
 	RoleEnv bool
+	// NoForwardedProto sends no X-Forwarded-Proto to the function (by default the front says
+	// which scheme the client used). No FC document found says whether FC sends one, so a stack
+	// can run without it, the case where a function must not depend on it.
+	NoForwardedProto bool
 	// Concurrency is the instance concurrency: how many invocations may be outstanding in the child
 	// at once; more wait their turn. Optional; default 10.
 	Concurrency int

@@ -69,12 +69,21 @@ func (c corsPolicy) allowed(origin string) bool {
 
 // sameOrigin reports whether origin names the scheme and host the request was sent to. An origin is
 // scheme, host and port (RFC 6454): http://host is another origin than https://host, so a page on
-// the plain-HTTP site is cross-origin to the HTTPS one. A request whose scheme is unknown is never
-// same-origin; its caller must then be on the CORS allow-list.
+// the plain-HTTP site is cross-origin to the HTTPS one. The scheme is the trigger front's
+// (requestScheme). Where it is unknown, the browser's own Fetch Metadata decides: it sends
+// Sec-Fetch-Site "same-origin" only when the page's origin is the request URL's, scheme included
+// (https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header), and page script cannot set a
+// Sec- header (forbidden request headers, https://fetch.spec.whatwg.org/#forbidden-request-header).
+// A request with neither is never same-origin; its caller must then be on the CORS allow-list.
 func sameOrigin(origin string, r *http.Request) bool {
 	u, err := url.Parse(origin)
-	scheme := requestScheme(r)
-	return err == nil && u.Host != "" && scheme != "" && strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+		return false
+	}
+	if scheme := requestScheme(r); scheme != "" {
+		return strings.EqualFold(u.Scheme, scheme)
+	}
+	return r.Header.Get("X-Forwarded-Proto") == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin"
 }
 
 // requestScheme returns the scheme the client used: the trigger front's X-Forwarded-Proto (a
