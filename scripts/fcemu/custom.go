@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -50,24 +49,8 @@ func StartCustom(ctx context.Context, opts Options) (*CustomInstance, error) {
 	addr := ln.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
 	ln.Close()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"FC_SERVER_PORT=" + port,
-		"FC_CUSTOM_LISTEN_PORT=" + port,
-		"FCWEB_LISTEN_HOST=127.0.0.1", // loopback only here; on FC the server listens on every interface
-		"FC_FUNCTION_NAME=" + o.FunctionName,
-		"FC_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(o.MemoryMB),
-		"FC_REGION=" + o.Region,
-		"FC_ACCOUNT_ID=" + o.AccountID,
-		"FC_INSTANCE_ID=" + newRequestID(o.Now())[2:],
-		"FC_FUNC_CODE_PATH=" + filepath.Dir(o.Binary),
-	}
-	if o.RoleEnv && o.Credentials != nil {
-		ak, sk, tok := o.Credentials()
-		env = append(env, "ALIBABA_CLOUD_ACCESS_KEY_ID="+ak, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+sk, "ALIBABA_CLOUD_SECURITY_TOKEN="+tok)
-	}
-	env = append(env, o.Env...)
+	env := childEnv(o, home, "FC_SERVER_PORT="+port, "FC_CUSTOM_LISTEN_PORT="+port,
+		"FCWEB_LISTEN_HOST=127.0.0.1") // loopback only here; on FC the server listens on every interface
 	cmd := exec.Command(o.Binary)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr, cmd.WaitDelay = env, filepath.Dir(o.Binary), o.Stdout, o.Stderr, time.Second
 	if err := cmd.Start(); err != nil {

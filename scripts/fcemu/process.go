@@ -24,21 +24,19 @@ type instance struct {
 	inflight map[string]*invocation
 }
 
-// spawn starts a new child process and makes it the current instance.
-func (f *Function) spawn() (*instance, error) {
-	o := f.opts
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + f.home,
-		"FC_RUNTIME_API=" + f.ln.Addr().String(),
-		"FC_FUNCTION_NAME=" + o.FunctionName,
-		"FC_FUNCTION_HANDLER=" + o.Handler,
-		"FC_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(o.MemoryMB),
-		"FC_REGION=" + o.Region,
-		"FC_ACCOUNT_ID=" + o.AccountID,
-		"FC_INSTANCE_ID=" + newRequestID(o.Now())[2:],
-		"FC_FUNC_CODE_PATH=" + filepath.Dir(o.Binary),
-	}
+// childEnv is a function process's environment, as FC sets it for both runtimes: PATH, HOME,
+// the entry's own variables (entry), the function's FC_* variables, the role's credentials when
+// o.RoleEnv, then o.Env (exec keeps the last value of a duplicated key).
+func childEnv(o Options, home string, entry ...string) []string {
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}, entry...)
+	env = append(env,
+		"FC_FUNCTION_NAME="+o.FunctionName,
+		"FC_FUNCTION_MEMORY_SIZE="+strconv.Itoa(o.MemoryMB),
+		"FC_REGION="+o.Region,
+		"FC_ACCOUNT_ID="+o.AccountID,
+		"FC_INSTANCE_ID="+newRequestID(o.Now())[2:],
+		"FC_FUNC_CODE_PATH="+filepath.Dir(o.Binary),
+	)
 	if o.RoleEnv && o.Credentials != nil {
 		ak, sk, tok := o.Credentials()
 		env = append(env,
@@ -46,7 +44,13 @@ func (f *Function) spawn() (*instance, error) {
 			"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+sk,
 			"ALIBABA_CLOUD_SECURITY_TOKEN="+tok)
 	}
-	env = append(env, o.Env...) // exec keeps the last value of a duplicated key
+	return append(env, o.Env...)
+}
+
+// spawn starts a new child process and makes it the current instance.
+func (f *Function) spawn() (*instance, error) {
+	o := f.opts
+	env := childEnv(o, f.home, "FC_RUNTIME_API="+f.ln.Addr().String(), "FC_FUNCTION_HANDLER="+o.Handler)
 
 	cmd := exec.Command(o.Binary)
 	cmd.Env = env
