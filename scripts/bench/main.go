@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"time"
@@ -31,17 +32,7 @@ func main() {
 			os.Exit(2)
 		}
 		bo.Progress = os.Stderr
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		defer stop()
-		rep, err := RunBurst(ctx, bo)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		if err := rep.WriteMarkdown(os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
+		report(func(ctx context.Context) (markdown, error) { return RunBurst(ctx, bo) })
 		return
 	}
 	if o.N < 1 || o.C < 1 || o.Cold < 1 || o.STSDelay < 0 || o.STSJitter < 0 {
@@ -49,14 +40,22 @@ func main() {
 		os.Exit(2)
 	}
 	o.Progress = os.Stderr
+	report(func(ctx context.Context) (markdown, error) { return Run(ctx, o) })
+}
+
+// markdown is a benchmark's report.
+type markdown interface{ WriteMarkdown(io.Writer) error }
+
+// report runs a benchmark until it ends or Ctrl-C, and prints its report as Markdown; it exits 1
+// on an error.
+func report(run func(context.Context) (markdown, error)) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rep, err := Run(ctx, o)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	rep, err := run(ctx)
+	if err == nil {
+		err = rep.WriteMarkdown(os.Stdout)
 	}
-	if err := rep.WriteMarkdown(os.Stdout); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
