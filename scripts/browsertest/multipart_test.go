@@ -86,18 +86,7 @@ func TestPresignedMultipartResume(t *testing.T) {
 	dir := t.TempDir()
 	file, data := testFile(t, dir, "resume.bin", 7_000_000)
 	ctx := tab(t)
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	block := func(patterns ...string) {
-		var p []*network.BlockPattern
-		for _, s := range patterns {
-			p = append(p, &network.BlockPattern{URLPattern: s, Block: true})
-		}
-		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: p}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	block := blocker(t, ctx)
 	// Blocked-URL patterns are URL patterns: the part number is matched in the query ("?" after a
 	// literal is the query separator).
 	block(strict.OSSURL + "/*.bin?partNumber=2&*")

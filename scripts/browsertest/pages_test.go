@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -196,17 +197,15 @@ func TestSTSRefresh(t *testing.T) {
 	}
 }
 
-// TestSTSResume loses the connection when the multipart upload completes, reloads the page, picks
-// the same file again and finishes from the checkpoint the page kept: no part is sent twice.
-func TestSTSResume(t *testing.T) {
-	dir := t.TempDir()
-	large, data := testFile(t, dir, "resume.bin", 3_000_000)
-	ctx := tab(t)
+// blocker enables the network domain of tab ctx and returns a function that makes the tab fail
+// every request matching one of patterns (Chrome's URL patterns; none: block nothing).
+func blocker(t *testing.T, ctx context.Context) func(patterns ...string) {
+	t.Helper()
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	// CompleteMultipartUpload is POST <object>?uploadId=...; parts also carry partNumber.
-	block := func(patterns ...string) {
+	return func(patterns ...string) {
+		t.Helper()
 		var p []*network.BlockPattern
 		for _, s := range patterns {
 			p = append(p, &network.BlockPattern{URLPattern: s, Block: true})
@@ -215,6 +214,16 @@ func TestSTSResume(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestSTSResume loses the connection when the multipart upload completes, reloads the page, picks
+// the same file again and finishes from the checkpoint the page kept: no part is sent twice.
+func TestSTSResume(t *testing.T) {
+	dir := t.TempDir()
+	large, data := testFile(t, dir, "resume.bin", 3_000_000)
+	ctx := tab(t)
+	// CompleteMultipartUpload is POST <object>?uploadId=...; parts also carry partNumber.
+	block := blocker(t, ctx)
 	block(strict.OSSURL + "/*.bin?uploadId=*") // a "?" right after "*" would be a modifier
 	do(t, ctx, chromedp.Navigate(pageURL(strict, "sts")))
 	items := upload(t, ctx, large)
