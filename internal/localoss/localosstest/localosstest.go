@@ -171,6 +171,18 @@ func (s *Stack) keys(t testing.TB) []string {
 	return keys
 }
 
+// refused fails t unless the local OSS refused the request that had outcome o (what names it)
+// and the bucket holds nothing.
+func (s *Stack) refused(t testing.TB, what string, o outcome) {
+	t.Helper()
+	if o.status < 400 {
+		t.Errorf("%s: accepted (%d), want refused", what, o.status)
+	}
+	if keys := s.keys(t); len(keys) != 0 {
+		t.Fatalf("%s: stored %q", what, keys)
+	}
+}
+
 // mutateOne changes the character at i of s (the last one when i is out of range) to another of
 // the same kind where it can, so the result stays well-formed (hex stays hex, digits digits).
 func mutateOne(s string, i int) string {

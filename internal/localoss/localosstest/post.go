@@ -91,15 +91,6 @@ func (s *Stack) CheckPOST(t testing.TB, a POST, w Want) {
 	}
 	body := w.body()
 
-	refused := func(what string, o outcome) {
-		t.Helper()
-		if o.status < 400 {
-			t.Errorf("%s: accepted (%d), want refused", what, o.status)
-		}
-		if keys := s.keys(t); len(keys) != 0 {
-			t.Fatalf("%s: stored %q", what, keys)
-		}
-	}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		if unsigned[name] {
 			continue
@@ -110,28 +101,28 @@ func (s *Stack) CheckPOST(t testing.TB, a POST, w Want) {
 			}
 			f := copyMap(fields)
 			f[name] = m
-			refused("field "+name+" changed to "+m, s.post(t, a.Action, f, body))
+			s.refused(t, "field "+name+" changed to "+m, s.post(t, a.Action, f, body))
 		}
 		f := copyMap(fields)
 		delete(f, name)
-		refused("field "+name+" left out", s.post(t, a.Action, f, body))
+		s.refused(t, "field "+name+" left out", s.post(t, a.Action, f, body))
 	}
 	if a.Key == "" {
 		f := copyMap(fields)
 		f["key"] = strings.TrimSuffix(w.Prefix, "/") + "-outside/" + ClientName
-		refused("a key beside the prefix", s.post(t, a.Action, f, body))
+		s.refused(t, "a key beside the prefix", s.post(t, a.Action, f, body))
 	}
 	if w.ContentType != "" {
 		f := copyMap(fields)
 		f["Content-Type"] = "text/html"
-		refused("another Content-Type", s.post(t, a.Action, f, body))
+		s.refused(t, "another Content-Type", s.post(t, a.Action, f, body))
 	}
-	refused("one byte over the limit", s.post(t, a.Action, fields, bytes.Repeat([]byte("u"), int(maxSize)+1)))
+	s.refused(t, "one byte over the limit", s.post(t, a.Action, fields, bytes.Repeat([]byte("u"), int(maxSize)+1)))
 	if w.Size > 0 {
-		refused("one byte less than the size", s.post(t, a.Action, fields, body[1:]))
+		s.refused(t, "one byte less than the size", s.post(t, a.Action, fields, body[1:]))
 	}
 	s.Clock.Set(time.Unix(a.Expire+1, 0))
-	refused("a second after the answer's expiry", s.post(t, a.Action, fields, body))
+	s.refused(t, "a second after the answer's expiry", s.post(t, a.Action, fields, body))
 	s.Clock.Set(s.start)
 
 	if o := s.post(t, a.Action, fields, body); o.status != http.StatusOK && o.status != http.StatusNoContent {

@@ -93,15 +93,6 @@ func (s *Stack) CheckPUT(t testing.TB, a PUT, w Want) {
 		t.Errorf("answer Content-Length %q (given: %v), want the size %d when one is asked for", cl, ok, w.Size)
 	}
 
-	refused := func(what string, o outcome) {
-		t.Helper()
-		if o.status < 400 {
-			t.Errorf("%s: accepted (%d), want refused", what, o.status)
-		}
-		if keys := s.keys(t); len(keys) != 0 {
-			t.Fatalf("%s: stored %q", what, keys)
-		}
-	}
 	withQuery := func(q url.Values) string {
 		v := *u
 		v.RawQuery = q.Encode()
@@ -115,7 +106,7 @@ func (s *Stack) CheckPUT(t testing.TB, a PUT, w Want) {
 				mq[k] = vs
 			}
 			mq[name] = []string{m}
-			refused("URL parameter "+name+" changed to "+m, s.put(t, a.Method, withQuery(mq), a.Headers, body))
+			s.refused(t, "URL parameter "+name+" changed to "+m, s.put(t, a.Method, withQuery(mq), a.Headers, body))
 		}
 		mq := url.Values{}
 		for k, vs := range q {
@@ -123,13 +114,13 @@ func (s *Stack) CheckPUT(t testing.TB, a PUT, w Want) {
 				mq[k] = vs
 			}
 		}
-		refused("URL parameter "+name+" left out", s.put(t, a.Method, withQuery(mq), a.Headers, body))
+		s.refused(t, "URL parameter "+name+" left out", s.put(t, a.Method, withQuery(mq), a.Headers, body))
 	}
 	for _, m := range mutations(a.Key) {
 		v := *u
 		v.Path = strings.TrimSuffix(u.Path, a.Key) + m
 		v.RawPath = ""
-		refused("key in the path changed to "+m, s.put(t, a.Method, v.String(), a.Headers, body))
+		s.refused(t, "key in the path changed to "+m, s.put(t, a.Method, v.String(), a.Headers, body))
 	}
 	for _, name := range slices.Sorted(maps.Keys(a.Headers)) {
 		if strings.EqualFold(name, "Content-Length") {
@@ -138,21 +129,21 @@ func (s *Stack) CheckPUT(t testing.TB, a PUT, w Want) {
 		for _, m := range mutations(a.Headers[name]) {
 			h := copyMap(a.Headers)
 			h[name] = m
-			refused("header "+name+" changed to "+m, s.put(t, a.Method, a.URL, h, body))
+			s.refused(t, "header "+name+" changed to "+m, s.put(t, a.Method, a.URL, h, body))
 		}
 		h := copyMap(a.Headers)
 		delete(h, name)
-		refused("header "+name+" left out", s.put(t, a.Method, a.URL, h, body))
+		s.refused(t, "header "+name+" left out", s.put(t, a.Method, a.URL, h, body))
 	}
 	if w.ContentType != "" {
 		h := copyMap(a.Headers)
 		h["Content-Type"] = "text/html"
-		refused("another Content-Type", s.put(t, a.Method, a.URL, h, body))
+		s.refused(t, "another Content-Type", s.put(t, a.Method, a.URL, h, body))
 	}
 	if w.Size >= 0 {
-		refused("one byte more than the size", s.put(t, a.Method, a.URL, a.Headers, append(body, 'x')))
+		s.refused(t, "one byte more than the size", s.put(t, a.Method, a.URL, a.Headers, append(body, 'x')))
 		if w.Size > 0 {
-			refused("one byte less than the size", s.put(t, a.Method, a.URL, a.Headers, body[1:]))
+			s.refused(t, "one byte less than the size", s.put(t, a.Method, a.URL, a.Headers, body[1:]))
 		}
 	}
 	// The method is signed; a GET also lacks a signed Content-Length, which OSS refuses first.
@@ -160,7 +151,7 @@ func (s *Stack) CheckPUT(t testing.TB, a PUT, w Want) {
 		t.Errorf("GET with the PUT URL: %s, want SignatureDoesNotMatch (or AccessDenied for the missing Content-Length)", o)
 	}
 	s.Clock.Set(time.Unix(a.Expire+1, 0))
-	refused("a second after the answer's expiry", s.put(t, a.Method, a.URL, a.Headers, body))
+	s.refused(t, "a second after the answer's expiry", s.put(t, a.Method, a.URL, a.Headers, body))
 	s.Clock.Set(s.start)
 
 	if o := s.put(t, a.Method, a.URL, a.Headers, body); o.status != http.StatusOK {
