@@ -86,7 +86,7 @@ func checkAnswerValue(t *testing.T, a api.Uploaded, key string, size int64, w, h
 func TestCallbackPresignedPut(t *testing.T) {
 	data := pngOf(t, 40, 30)
 	var p presigned
-	getJSON(t, "/get_presigned_url_for_oss_upload?filename=cb.png&size="+itoa(len(data)), &p)
+	mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=cb.png&size="+itoa(len(data)), &p)
 	checkAnswer(t, put(t, p, data, p.Headers), p.Key, int64(len(data)), 40, 30)
 	stored(t, p.Key, data)
 	if evs := notified(t, p.Key); len(evs) == 1 && evs[0].Data.Filename != "cb.png" {
@@ -94,7 +94,7 @@ func TestCallbackPresignedPut(t *testing.T) {
 	}
 	t.Run("callback cannot be changed", func(t *testing.T) {
 		var p presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=cb.png&size="+itoa(len(data)), &p)
+		mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=cb.png&size="+itoa(len(data)), &p)
 		u, _ := url.Parse(p.URL)
 		q := u.Query()
 		q.Set("callback", osscallback.Param("http://127.0.0.1:1/elsewhere"))
@@ -110,13 +110,13 @@ func TestCallbackPresignedPut(t *testing.T) {
 func TestCallbackPostObject(t *testing.T) {
 	data := pngOf(t, 7, 9)
 	var s postSignature
-	getJSON(t, "/get_post_signature_for_oss_upload?filename=cb.png", &s)
+	mustJSON(t, stack, "/get_post_signature_for_oss_upload?filename=cb.png", &s)
 	checkAnswer(t, postForm(t, s.Host, fieldsOf(s.Fields), "cb.png", data), s.Key, int64(len(data)), 7, 9)
 	stored(t, s.Key, data)
 
 	t.Run("callback cannot be changed", func(t *testing.T) {
 		var s postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload?filename=cb.png", &s)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload?filename=cb.png", &s)
 		fields := map[string]string{}
 		for k, v := range s.Fields {
 			fields[k] = v
@@ -134,7 +134,7 @@ func TestCallbackPostObject(t *testing.T) {
 // multipart; the browser test runs ali-oss itself.
 func TestCallbackSTS(t *testing.T) {
 	var tok api.Token
-	getJSON(t, "/get_sts_token_for_oss_upload", &tok)
+	mustJSON(t, stack, "/get_sts_token_for_oss_upload", &tok)
 	if tok.Callback == nil {
 		t.Fatal("the sts answer has no callback option")
 	}

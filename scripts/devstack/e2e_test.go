@@ -127,24 +127,6 @@ func randomBytes(t *testing.T, n int) []byte {
 	return b
 }
 
-func getJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, stack.OriginURL+path, nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		t.Fatalf("GET %s: %v: %s", path, err, body)
-	}
-}
-
 // ossError returns the HTTP status and the <Code> of an OSS answer.
 func ossError(t *testing.T, resp *http.Response) (int, string) {
 	t.Helper()
@@ -194,7 +176,7 @@ func put(t *testing.T, p presigned, body []byte, headers map[string]string) *htt
 func TestPresignedPut(t *testing.T) {
 	data := randomBytes(t, 300_000)
 	var p presigned
-	getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &p)
+	mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &p)
 	if p.Headers["Content-Type"] != "image/png" || p.Headers["x-oss-forbid-overwrite"] != "true" {
 		t.Fatalf("headers %v", p.Headers)
 	}
@@ -210,7 +192,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("wrong content type", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
+		mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		h := map[string]string{"Content-Type": "text/html", "x-oss-forbid-overwrite": "true"}
 		if status, code := ossError(t, put(t, q, data, h)); status != 403 || code != "SignatureDoesNotMatch" {
 			t.Fatalf("got %d %s", status, code)
@@ -219,7 +201,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("different size than signed", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=10", &q)
+		mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=pic.png&size=10", &q)
 		if status, code := ossError(t, put(t, q, data, q.Headers)); status != 403 || code != "SignatureDoesNotMatch" {
 			t.Fatalf("got %d %s", status, code)
 		}
@@ -227,7 +209,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("tampered signature", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
+		mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		u, _ := url.Parse(q.URL)
 		v := u.Query()
 		sig := []byte(v.Get("x-oss-signature"))
@@ -241,7 +223,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("another key with the same signature", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
+		mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		q.URL = strings.Replace(q.URL, q.Key, stack.Dir+"elsewhere.png", 1)
 		if status, code := ossError(t, put(t, q, data, q.Headers)); status != 403 || code != "SignatureDoesNotMatch" {
 			t.Fatalf("got %d %s", status, code)
@@ -249,7 +231,7 @@ func TestPresignedPut(t *testing.T) {
 	})
 	t.Run("expired", func(t *testing.T) {
 		var q presigned
-		getJSON(t, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
+		mustJSON(t, stack, "/get_presigned_url_for_oss_upload?filename=pic.png&size=300000", &q)
 		skew.Store(int64(11 * time.Minute))
 		defer skew.Store(0)
 		if status, code := ossError(t, put(t, q, data, q.Headers)); status != 403 || code != "AccessDenied" {
@@ -290,7 +272,7 @@ func fieldsOf(m map[string]string) [][2]string {
 func TestPostObject(t *testing.T) {
 	data := randomBytes(t, 200_000)
 	var s postSignature
-	getJSON(t, "/get_post_signature_for_oss_upload?filename=notes.txt", &s)
+	mustJSON(t, stack, "/get_post_signature_for_oss_upload?filename=notes.txt", &s)
 	if status, code := ossError(t, postForm(t, s.Host, fieldsOf(s.Fields), "notes.txt", data)); status != 200 {
 		t.Fatalf("upload: %d %s", status, code)
 	}
@@ -307,7 +289,7 @@ func TestPostObject(t *testing.T) {
 	})
 	t.Run("published V4 form shape", func(t *testing.T) {
 		var p postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload", &p)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload", &p)
 		// Exactly the fields of Alibaba's published form example, and its key = dir + file name.
 		key := p.Dir + "published form.png"
 		fields := [][2]string{
@@ -327,7 +309,7 @@ func TestPostObject(t *testing.T) {
 	})
 	t.Run("over the size limit", func(t *testing.T) {
 		var p postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload?filename=big.png", &p)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload?filename=big.png", &p)
 		if status, code := ossError(t, postForm(t, p.Host, fieldsOf(p.Fields), "big.png", randomBytes(t, maxSize+1))); status != 400 || code != "EntityTooLarge" {
 			t.Fatalf("got %d %s", status, code)
 		}
@@ -335,7 +317,7 @@ func TestPostObject(t *testing.T) {
 	})
 	t.Run("key outside the prefix", func(t *testing.T) {
 		var p postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload", &p)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload", &p)
 		f := p.Fields
 		f["key"] = "elsewhere/x.png"
 		f["Content-Type"] = "image/png"
@@ -348,7 +330,7 @@ func TestPostObject(t *testing.T) {
 	})
 	t.Run("type not allowed", func(t *testing.T) {
 		var p postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload", &p)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload", &p)
 		f := p.Fields
 		f["key"] = p.Dir + "page.html"
 		f["Content-Type"] = "text/html"
@@ -361,7 +343,7 @@ func TestPostObject(t *testing.T) {
 	})
 	t.Run("tampered policy", func(t *testing.T) {
 		var p postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload?filename=t.png", &p)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload?filename=t.png", &p)
 		f := p.Fields
 		sig := []byte(f["x-oss-signature"])
 		sig[3] ^= 1
@@ -372,7 +354,7 @@ func TestPostObject(t *testing.T) {
 	})
 	t.Run("expired policy", func(t *testing.T) {
 		var p postSignature
-		getJSON(t, "/get_post_signature_for_oss_upload?filename=late.png", &p)
+		mustJSON(t, stack, "/get_post_signature_for_oss_upload?filename=late.png", &p)
 		skew.Store(int64(11 * time.Minute))
 		defer skew.Store(0)
 		if status, code := ossError(t, postForm(t, p.Host, fieldsOf(p.Fields), "late.png", data)); status != 403 || code != "AccessDenied" {
@@ -403,7 +385,7 @@ func ossCode(err error) string {
 
 func TestSTSUpload(t *testing.T) {
 	var tok stsToken
-	getJSON(t, "/get_sts_token_for_oss_upload", &tok)
+	mustJSON(t, stack, "/get_sts_token_for_oss_upload", &tok)
 	client := ossClient(tok)
 	ctx := context.Background()
 
